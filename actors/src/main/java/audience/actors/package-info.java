@@ -1,0 +1,1 @@
+package audience.actors;
