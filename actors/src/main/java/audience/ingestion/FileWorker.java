@@ -1,0 +1,60 @@
+package audience.ingestion;
+
+import audience.CborSerializable;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * One worker of the sharded pool ({@code audience.ingestion.workers} of them, spread over the cluster).
+ * It settles the chunks it is sent, several at a time (the supervisor bounds how many are in flight), and
+ * answers each with {@link IngestionSupervisor.ChunkSettled} or {@link IngestionSupervisor.ChunkFailed}.
+ * It keeps no state: a worker that dies mid-chunk loses nothing, the supervisor sends the chunk again.
+ */
+public final class FileWorker {
+  public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "FileWorker");
+
+  /** How a chunk is settled: {@link ChunkProcessor} in the service, something simpler in protocol tests. */
+  @FunctionalInterface
+  public interface ChunkHandler {
+    CompletionStage<ChunkProcessor.Outcome> process(String runId, String bucket, List<FileRef> files);
+  }
+
+  public sealed interface Command extends CborSerializable permits ProcessChunk, Finished {}
+
+  /** Settle these files of run {@code runId}; {@code attempt} counts dispatches of the same chunk. */
+  public record ProcessChunk(String runId, String bucket, long chunkIndex, int attempt, List<FileRef> files,
+                             ActorRef<IngestionSupervisor.Command> replyTo) implements Command {}
+
+  record Finished(ProcessChunk chunk, ChunkProcessor.Outcome outcome, Throwable error) implements Command {}
+
+  private FileWorker() {}
+
+  public static Behavior<Command> create(String workerId, ChunkHandler handler) {
+    return Behaviors.setup(ctx -> Behaviors.receive(Command.class)
+        .onMessage(ProcessChunk.class, chunk -> {
+          ctx.getLog().debug("worker {} settling chunk {} of run {} ({} files, attempt {})",
+              workerId, chunk.chunkIndex(), chunk.runId(), chunk.files().size(), chunk.attempt());
+          ctx.pipeToSelf(handler.process(chunk.runId(), chunk.bucket(), chunk.files()),
+              (outcome, error) -> new Finished(chunk, outcome, error));
+          return Behaviors.same();
+        })
+        .onMessage(Finished.class, done -> {
+          ProcessChunk c = done.chunk();
+          if (done.error() == null) {
+            c.replyTo().tell(new IngestionSupervisor.ChunkSettled(c.chunkIndex(), c.attempt(),
+                done.outcome().ingested(), done.outcome().quarantined()));
+          } else {
+            ctx.getLog().warn("worker {} failed chunk {} of run {} (attempt {}): {}",
+                workerId, c.chunkIndex(), c.runId(), c.attempt(), String.valueOf(done.error()));
+            c.replyTo().tell(new IngestionSupervisor.ChunkFailed(c.chunkIndex(), c.attempt(), String.valueOf(done.error())));
+          }
+          return Behaviors.same();
+        })
+        .build());
+  }
+}

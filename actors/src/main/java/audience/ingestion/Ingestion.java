@@ -1,0 +1,72 @@
+package audience.ingestion;
+
+import audience.store.RunStore;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/** What the HTTP routes, the trigger listener and the CLI do with runs: start, steer and watch them. */
+public final class Ingestion {
+  private final ClusterSharding sharding;
+  private final RunStore runs;
+  private final Duration askTimeout;
+  private final Clock clock;
+
+  public Ingestion(ActorSystem<?> system, RunStore runs, Duration askTimeout, Clock clock) {
+    this.sharding = ClusterSharding.get(system);
+    this.runs = runs;
+    this.askTimeout = askTimeout;
+    this.clock = clock;
+  }
+
+  public CompletionStage<IngestionSupervisor.Started> start(RunSpec spec) {
+    return run(spec.runId()).askWithStatus(reply -> new IngestionSupervisor.Start(spec, reply), askTimeout);
+  }
+
+  public CompletionStage<IngestionSupervisor.View> pause(String runId) {
+    return run(runId).askWithStatus(IngestionSupervisor.Pause::new, askTimeout);
+  }
+
+  public CompletionStage<IngestionSupervisor.View> resume(String runId) {
+    return run(runId).askWithStatus(IngestionSupervisor.Resume::new, askTimeout);
+  }
+
+  public CompletionStage<IngestionSupervisor.View> cancel(String runId) {
+    return run(runId).askWithStatus(IngestionSupervisor.Cancel::new, askTimeout);
+  }
+
+  /** The run's live status, or empty when no run has that id. */
+  public CompletionStage<Optional<IngestionStatus>> status(String runId) {
+    CompletableFuture<IngestionSupervisor.View> view =
+        run(runId).ask(IngestionSupervisor.GetStatus::new, askTimeout).toCompletableFuture();
+    return view.thenCompose(v -> {
+      if (v.spec() == null) return CompletableFuture.completedFuture(Optional.empty());
+      return sharding.entityRefFor(CompletionTracker.TYPE_KEY, runId)
+          .ask(CompletionTracker.GetProgress::new, askTimeout)
+          .thenApply(p -> Optional.of(IngestionStatus.of(v, p, clock.instant())));
+    });
+  }
+
+  /** Like {@link #status} but fails with NoSuchElementException for an unknown run. */
+  public CompletionStage<IngestionStatus> require(String runId) {
+    return status(runId).thenApply(s -> s.orElseThrow(() -> new NoSuchElementException("no run " + runId)));
+  }
+
+  /** Every run from the read model, newest first. */
+  public CompletionStage<List<RunStore.Row>> list() {
+    return runs.list();
+  }
+
+  private EntityRef<IngestionSupervisor.Command> run(String runId) {
+    if (!runId.matches(RunIds.PATTERN)) throw new IllegalArgumentException("not a run id: " + runId);
+    return sharding.entityRefFor(IngestionSupervisor.TYPE_KEY, runId);
+  }
+}

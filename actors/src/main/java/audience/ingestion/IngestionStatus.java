@@ -1,0 +1,32 @@
+package audience.ingestion;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * A run's progress as operators see it (GET /ops/ingestions/{id}, ./audience status): the supervisor's view
+ * merged with the tracker's counts, with the rate so far and an ETA (-1 while unknown).
+ */
+public record IngestionStatus(String runId, String bucket, String prefix, String state, long expectedFiles,
+                              long listed, boolean listingFinished, long settled, long ingested, long quarantined,
+                              int chunksInFlight, String offset, Instant startedAt, Instant completedAt,
+                              String warning, double filesPerSecond, long etaSeconds) {
+
+  public static IngestionStatus of(IngestionSupervisor.View v, CompletionTracker.Progress p, Instant now) {
+    String state = p.completed() ? "completed" : v.control().name().toLowerCase();
+    Instant end = p.completed() ? p.completedAt() : now;
+    double seconds = Math.max(Duration.between(v.startedAt(), end).toMillis(), 1) / 1000.0;
+    double rate = p.settledFiles() / seconds;
+    long total = p.listingClosed() ? p.totalFiles()
+        : v.spec().expectedFiles() != RunSpec.UNKNOWN ? v.spec().expectedFiles() : -1;
+    long eta = p.completed() ? 0 : total < 0 || rate <= 0 ? -1 : (long) Math.ceil((total - p.settledFiles()) / rate);
+    return new IngestionStatus(v.runId(), v.spec().bucket(), v.spec().prefix(), state, v.spec().expectedFiles(),
+        p.listingClosed() ? p.totalFiles() : v.listed(), p.listingClosed(), p.settledFiles(), p.ingested(),
+        p.quarantined(), v.chunksInFlight(), v.offset(), v.startedAt(), p.completedAt(), p.warning(),
+        Math.round(rate * 10) / 10.0, Math.max(eta, -1));
+  }
+
+  public boolean done() {
+    return state.equals("completed") || state.equals("cancelled");
+  }
+}

@@ -1,0 +1,27 @@
+package audience.ingestion;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** Run ids: derived from what identifies an upload, so a trigger delivered twice names the same run. */
+public final class RunIds {
+  public static final String PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]{0,79}";
+  private static final int HASH_CHARS = 16;
+
+  private RunIds() {}
+
+  /** The same (bucket, prefix, upload id) always gives the same run id. */
+  public static String forUpload(String bucket, String prefix, String uploadId) {
+    return "run-" + sha256(bucket + "\n" + prefix + "\n" + uploadId).substring(0, HASH_CHARS);
+  }
+
+  static String sha256(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,192 @@
+package audience.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigResolveOptions;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Every setting the service reads, typed. Loaded in layers, first wins:
+ * explicit overrides, system properties, the profile overlay ({@code audience-<profile>.conf}),
+ * the cluster overlay when {@code audience.cluster = true}, {@code application.conf},
+ * {@code audience-pekko.conf} (the actors module's Pekko settings), then every {@code reference.conf}.
+ */
+public record Settings(
+    String profile,
+    boolean cluster,
+    AwsSettings aws,
+    Resources resources,
+    IngestionSettings ingestion,
+    TriggerSettings trigger,
+    HttpSettings http,
+    Config config) {
+
+  public static final String PROFILE_LOCAL = "local";
+  public static final String PROFILE_AWS = "aws";
+
+  /** Loads with no overrides. */
+  public static Settings load() {
+    return load(ConfigFactory.empty());
+  }
+
+  /** Loads the layers with {@code overrides} on top (e.g. emulator endpoints, an HTTP port). */
+  public static Settings load(Config overrides) {
+    return fromConfig(layered(overrides));
+  }
+
+  /** Convenience: overrides as a flat map of paths to values. */
+  public static Settings load(Map<String, ?> overrides) {
+    return load(ConfigFactory.parseMap(overrides));
+  }
+
+  /** The full, resolved config (also handed to the ActorSystem). */
+  public static Config layered(Config overrides) {
+    ClassLoader loader = Settings.class.getClassLoader();
+    ConfigParseOptions options = ConfigParseOptions.defaults().setClassLoader(loader);
+    Config reference = ConfigFactory.parseResources(loader, "reference.conf", options);
+    Config base = ConfigFactory.parseResourcesAnySyntax(loader, "application", options)
+        .withFallback(ConfigFactory.parseResourcesAnySyntax(loader, "audience-pekko", options))
+        .withFallback(reference);
+    Config env = overrides.withFallback(ConfigFactory.systemProperties());
+    // Resolve once just to learn the profile and cluster flag, then stack the overlays.
+    Config probe = env.withFallback(base).resolve(ConfigResolveOptions.defaults().setAllowUnresolved(true));
+    String profile = probe.getString("audience.profile");
+    if (!profile.equals(PROFILE_LOCAL) && !profile.equals(PROFILE_AWS)) {
+      throw new IllegalArgumentException(
+          "audience.profile must be 'local' or 'aws', not '" + profile + "'");
+    }
+    Config stacked = env.withFallback(ConfigFactory.parseResourcesAnySyntax(loader, "audience-" + profile, options));
+    if (probe.getBoolean("audience.cluster")) {
+      stacked = stacked.withFallback(ConfigFactory.parseResourcesAnySyntax(loader, "audience-cluster", options));
+    }
+    return stacked.withFallback(base).resolve();
+  }
+
+  public static Settings fromConfig(Config c) {
+    Config a = c.getConfig("audience");
+    return new Settings(
+        a.getString("profile"),
+        a.getBoolean("cluster"),
+        AwsSettings.from(a.getConfig("aws")),
+        Resources.from(a.getConfig("resources")),
+        IngestionSettings.from(a.getConfig("ingestion")),
+        TriggerSettings.from(a.getConfig("trigger")),
+        HttpSettings.from(a.getConfig("http")),
+        c);
+  }
+
+  /** How every AWS client is built; see {@code audience.aws} in reference.conf. */
+  public record AwsSettings(
+      String region, Endpoints endpoints, String accessKeyId, String secretAccessKey,
+      int maxConcurrency, Duration apiCallTimeout) {
+    static AwsSettings from(Config c) {
+      return new AwsSettings(
+          c.getString("region"),
+          Endpoints.from(c.getConfig("endpoints")),
+          c.getString("access-key-id"),
+          c.getString("secret-access-key"),
+          c.getInt("max-concurrency"),
+          c.getDuration("api-call-timeout"));
+    }
+
+    /** True when both static keys are set; otherwise the default provider chain is used. */
+    public boolean staticCredentials() {
+      return !accessKeyId.isEmpty() && !secretAccessKey.isEmpty();
+    }
+  }
+
+  /** Endpoint overrides; an empty string means the real AWS endpoint. */
+  public record Endpoints(String s3, String dynamodb, String kinesis, String sns, String sqs) {
+    /** Config overrides that point every client at these endpoints (null or "" keeps the AWS default). */
+    public Map<String, Object> overrides() {
+      Map<String, Object> m = new java.util.HashMap<>();
+      m.put("audience.aws.endpoints.s3", nonNull(s3));
+      m.put("audience.aws.endpoints.dynamodb", nonNull(dynamodb));
+      m.put("audience.aws.endpoints.kinesis", nonNull(kinesis));
+      m.put("audience.aws.endpoints.sns", nonNull(sns));
+      m.put("audience.aws.endpoints.sqs", nonNull(sqs));
+      return m;
+    }
+
+    private static String nonNull(String s) {
+      return s == null ? "" : s;
+    }
+
+    static Endpoints from(Config c) {
+      return new Endpoints(c.getString("s3"), c.getString("dynamodb"), c.getString("kinesis"),
+          c.getString("sns"), c.getString("sqs"));
+    }
+  }
+
+  public record Resources(
+      String rawBucket, String membersTable, String quarantineTable, String runsTable,
+      String journalTable, String snapshotTable, String triggerTopic, String triggerQueue,
+      String notificationsTopic, boolean bootstrap) {
+    static Resources from(Config c) {
+      return new Resources(
+          c.getString("raw-bucket"), c.getString("members-table"), c.getString("quarantine-table"),
+          c.getString("runs-table"), c.getString("journal-table"), c.getString("snapshot-table"),
+          c.getString("trigger-topic"), c.getString("trigger-queue"), c.getString("notifications-topic"),
+          c.getBoolean("bootstrap"));
+    }
+  }
+
+  public record Retry(int maxAttempts, Duration minBackoff, Duration maxBackoff) {
+    static Retry from(Config c) {
+      return new Retry(c.getInt("max-attempts"), c.getDuration("min-backoff"), c.getDuration("max-backoff"));
+    }
+
+    /** Exponential backoff for the given attempt (1-based), capped, without jitter. */
+    public Duration backoff(int attempt) {
+      long millis = minBackoff.toMillis() << Math.min(Math.max(attempt - 1, 0), 20);
+      return Duration.ofMillis(Math.min(millis, maxBackoff.toMillis()));
+    }
+  }
+
+  public record IngestionSettings(
+      int listPageSize, int chunkSize, int maxChunksInFlight, int fileParallelism,
+      int writeBatchSize, int writeParallelism, long maxFileBytes, int workers,
+      Duration chunkTimeout, Retry retry, int snapshotEvery, int logEveryChunks, Duration readModelInterval,
+      Duration askTimeout) {
+    static IngestionSettings from(Config c) {
+      IngestionSettings s = new IngestionSettings(
+          c.getInt("list-page-size"), c.getInt("chunk-size"), c.getInt("max-chunks-in-flight"),
+          c.getInt("file-parallelism"), c.getInt("write-batch-size"), c.getInt("write-parallelism"),
+          c.getBytes("max-file-bytes"), c.getInt("workers"), c.getDuration("chunk-timeout"),
+          Retry.from(c.getConfig("retry")), c.getInt("snapshot-every"), c.getInt("log-every-chunks"),
+          c.getDuration("read-model-interval"), c.getDuration("ask-timeout"));
+      s.validate();
+      return s;
+    }
+
+    void validate() {
+      require(listPageSize >= 1 && listPageSize <= 1000, "list-page-size must be 1..1000");
+      require(chunkSize >= 1, "chunk-size must be at least 1");
+      require(maxChunksInFlight >= 1, "max-chunks-in-flight must be at least 1");
+      require(fileParallelism >= 1, "file-parallelism must be at least 1");
+      require(writeBatchSize >= 1 && writeBatchSize <= 25, "write-batch-size must be 1..25");
+      require(writeParallelism >= 1, "write-parallelism must be at least 1");
+      require(workers >= 1, "workers must be at least 1");
+    }
+
+    private static void require(boolean ok, String message) {
+      if (!ok) throw new IllegalArgumentException("audience.ingestion." + message);
+    }
+  }
+
+  public record TriggerSettings(boolean enabled, Duration waitTime, int maxMessages, Duration visibilityTimeout) {
+    static TriggerSettings from(Config c) {
+      return new TriggerSettings(c.getBoolean("enabled"), c.getDuration("wait-time"),
+          c.getInt("max-messages"), c.getDuration("visibility-timeout"));
+    }
+  }
+
+  public record HttpSettings(String iface, int port) {
+    static HttpSettings from(Config c) {
+      return new HttpSettings(c.getString("interface"), c.getInt("port"));
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package audience.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SettingsTest {
+
+  @Test
+  void localProfileUsesStaticEmulatorCredentials() {
+    Settings s = Settings.load(Map.of("audience.profile", "local", "audience.aws.endpoints.s3", "http://127.0.0.1:9000"));
+    assertThat(s.profile()).isEqualTo("local");
+    assertThat(s.aws().staticCredentials()).isTrue();
+    assertThat(s.aws().endpoints().s3()).isEqualTo("http://127.0.0.1:9000");
+    assertThat(s.ingestion().maxFileBytes()).isEqualTo(1024 * 1024);
+  }
+
+  @Test
+  void awsProfileClearsEndpointsAndCredentialsEvenWhenSetBelow() {
+    // One switch: the aws overlay wins over anything in application.conf or reference.conf.
+    Settings s = Settings.load(Map.of("audience.profile", "aws"));
+    assertThat(s.aws().staticCredentials()).isFalse();
+    assertThat(s.aws().endpoints()).isEqualTo(new Settings.Endpoints("", "", "", "", ""));
+  }
+
+  @Test
+  void unknownProfileIsRejectedWithItsName() {
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.profile", "staging")))
+        .hasMessageContaining("'staging'");
+  }
+
+  @Test
+  void invalidIngestionSettingsNameTheKey() {
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.ingestion.write-batch-size", 26)))
+        .hasMessageContaining("audience.ingestion.write-batch-size");
+  }
+
+  @Test
+  void clusterOverlayIsAddedOnlyWhenAskedFor() {
+    assertThat(Settings.load(Map.of("audience.cluster", true)).config()
+        .getInt("pekko.remote.artery.canonical.port")).isEqualTo(25520);
+    assertThat(Settings.load().config().hasPath("pekko.remote.artery.canonical.port")).isFalse();
+  }
+
+  @Test
+  void retryBackoffGrowsAndIsCapped() {
+    Settings.Retry r = Settings.load().ingestion().retry();
+    assertThat(r.backoff(1)).isEqualTo(r.minBackoff());
+    assertThat(r.backoff(2)).isEqualTo(r.minBackoff().multipliedBy(2));
+    assertThat(r.backoff(60)).isEqualTo(r.maxBackoff());
+  }
+}

@@ -1,0 +1,47 @@
+package audience.cli;
+
+import audience.config.Settings;
+import audience.devstack.DevStack;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/** How the command line finds its AWS: the devstack's endpoints.json for the local profile, nothing for aws. */
+final class Local {
+  /** Where `./audience up` and `./audience devstack` keep the emulators' data, logs and endpoints. */
+  static final Path DEFAULT_DEVSTACK_HOME = Path.of("run", "devstack");
+
+  private Local() {}
+
+  static Settings settings(Path devstackHome, Map<String, ?> extra) {
+    Map<String, Object> overrides = new HashMap<>(extra);
+    Settings probe = Settings.load(overrides);
+    if (probe.profile().equals(Settings.PROFILE_LOCAL)) {
+      Path json = devstackHome.resolve("endpoints.json");
+      if (!Files.exists(json)) {
+        throw new IllegalStateException("no devstack at " + devstackHome.toAbsolutePath()
+            + ": start it with ./audience devstack (or ./audience up), or use AUDIENCE_PROFILE=aws");
+      }
+      overrides.putAll(endpoints(DevStack.Endpoints.read(json)));
+    }
+    return Settings.load(overrides);
+  }
+
+  static Settings settings(DevStack devstack, Map<String, ?> extra) {
+    Map<String, Object> overrides = new HashMap<>(extra);
+    overrides.putAll(endpoints(devstack.endpoints()));
+    overrides.put("audience.profile", Settings.PROFILE_LOCAL);
+    return Settings.load(overrides);
+  }
+
+  static Map<String, Object> endpoints(DevStack.Endpoints e) {
+    return new Settings.Endpoints(str(e.s3()), str(e.dynamodb()), str(e.kinesis()), str(e.sns()), str(e.sqs()))
+        .overrides();
+  }
+
+  private static String str(Object o) {
+    return o == null ? "" : o.toString();
+  }
+}

@@ -1,0 +1,26 @@
+package audience.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code ./audience} command line. Run {@code ./audience --help} for the list; each subcommand has its own
+ * {@code --help}.
+ */
+@Command(name = "audience", mixinStandardHelpOptions = true, version = "audience-engine 0.1.0",
+    description = "Audience Engine: ingest member profiles from S3 into DynamoDB, and operate the runs.",
+    subcommands = {
+        UpCommand.class, DemoCommand.class, ServeCommand.class, DevstackCommand.class, GenerateCommand.class,
+        OpsCommands.Ingest.class, OpsCommands.Status.class, OpsCommands.Pause.class, OpsCommands.Resume.class,
+        OpsCommands.Cancel.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+  public static void main(String[] args) {
+    int code = new CommandLine(new Main())
+        .setExecutionExceptionHandler((e, cmd, parsed) -> {
+          cmd.getErr().println("error: " + e.getMessage());
+          return 2;
+        })
+        .execute(args);
+    System.exit(code);
+  }
+}

@@ -1,0 +1,58 @@
+package audience.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** The CLI's side of the /ops endpoints. */
+final class OpsClient {
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+  private final ObjectMapper json = new ObjectMapper();
+  private final URI base;
+
+  OpsClient(String url) {
+    this.base = URI.create(url.endsWith("/") ? url : url + "/");
+  }
+
+  /** A response: status and JSON body. */
+  record Reply(int status, JsonNode body) {
+    boolean ok() {
+      return status / 100 == 2;
+    }
+
+    String error() {
+      return body.path("error").asText(body.toString());
+    }
+  }
+
+  Reply get(String path) {
+    return send(HttpRequest.newBuilder(base.resolve(path)).GET());
+  }
+
+  Reply post(String path, String body) {
+    return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  private Reply send(HttpRequest.Builder request) {
+    try {
+      HttpResponse<String> r = http.send(request.timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+      return new Reply(r.statusCode(), r.body().isEmpty() ? json.createObjectNode() : json.readTree(r.body()));
+    } catch (ConnectException e) {
+      throw new IllegalStateException("no service at " + base + " (start it with ./audience up or ./audience serve)");
+    } catch (IOException e) {
+      throw new IllegalStateException("request to " + base + " failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+}

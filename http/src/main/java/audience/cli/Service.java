@@ -1,0 +1,32 @@
+package audience.cli;
+
+import audience.AudienceNode;
+import audience.config.Settings;
+import audience.http.HttpServer;
+import audience.http.OpsRoutes;
+import org.apache.pekko.http.javadsl.ServerBinding;
+
+/** A service node with its HTTP endpoints. */
+record Service(AudienceNode node, ServerBinding binding) implements AutoCloseable {
+
+  static Service start(Settings settings) {
+    AudienceNode node = AudienceNode.start(settings);
+    try {
+      ServerBinding binding = HttpServer.start(node.system(), settings.http(),
+          new OpsRoutes(node.wiring().ingestion()).routes());
+      return new Service(node, binding);
+    } catch (RuntimeException e) {
+      node.close();
+      throw e;
+    }
+  }
+
+  String url() {
+    return "http://" + binding.localAddress().getHostString() + ":" + binding.localAddress().getPort();
+  }
+
+  @Override
+  public void close() {
+    node.close();
+  }
+}

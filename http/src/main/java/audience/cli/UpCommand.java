@@ -1,0 +1,52 @@
+package audience.cli;
+
+import audience.devstack.DevStack;
+import audience.generator.GeneratorSpec;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+@Command(name = "up", mixinStandardHelpOptions = true,
+    description = "Start the devstack (data kept in run/devstack) and one service node, ingest a demo data set "
+        + "through the SNS trigger with progress, then keep serving until Ctrl-C.")
+final class UpCommand implements Callable<Integer> {
+  @Option(names = "--files", defaultValue = "20000", description = "Demo files (default: ${DEFAULT-VALUE}).") int files;
+  @Option(names = "--bad-files", description = "Bad files (default: 1% of --files).") Integer badFiles;
+  @Option(names = "--home", defaultValue = "run/devstack", description = "Devstack folder (default: ${DEFAULT-VALUE}).")
+  Path home;
+  @Option(names = "--http-port", description = "HTTP port (default: audience.http.port, 8080).") Integer httpPort;
+
+  @Override
+  public Integer call() throws Exception {
+    DevStack devstack = DevStack.start(DevStack.Options.persistentIn(home));
+    Service service;
+    try {
+      service = Service.start(Local.settings(devstack, httpPort == null ? Map.of() : Map.of("audience.http.port", httpPort)));
+    } catch (RuntimeException e) {
+      devstack.close();
+      throw e;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      service.close();
+      devstack.close();
+      stopped.countDown();
+    }));
+    System.err.println("service on " + service.url() + "/ops; emulators " + devstack.endpoints());
+    GeneratorSpec spec = new GeneratorSpec(files, badFiles == null ? files / 100 : badFiles, 1,
+        service.node().settings().resources().rawBucket(), "demo/", 0.1);
+    ObjectNode summary = DemoRun.run(service.node(), spec, "up-" + Instant.now().toEpochMilli());
+    System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(summary));
+    System.err.println("serving on " + service.url() + "/ops; try ./audience status --url " + service.url()
+        + " (Ctrl-C to stop)");
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,87 @@
+package audience.http;
+
+import audience.ingestion.Ingestion;
+import audience.ingestion.IngestionSupervisor;
+import audience.ingestion.TriggerMessage;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.pattern.StatusReply;
+
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.UUID;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
+/**
+ * Management endpoints for operators:
+ * <pre>
+ * GET  /ops/health                          liveness
+ * POST /ops/ingestions                      start a run: {"bucket", "prefix"?, "expectedFiles"?, "uploadId"?}
+ * GET  /ops/ingestions                      every run (read model), newest first
+ * GET  /ops/ingestions/{id}                 live status: listed, ingested, quarantined, rate, ETA
+ * POST /ops/ingestions/{id}/pause|resume|cancel
+ * </pre>
+ * Errors are JSON {"error": "...", "status": n} with 400 for a bad request, 404 for an unknown run and 409
+ * for a state change the run cannot make.
+ */
+public final class OpsRoutes extends AllDirectives {
+  private final Ingestion ingestion;
+  private final ObjectMapper json = JsonSupport.mapper();
+
+  public OpsRoutes(Ingestion ingestion) {
+    this.ingestion = ingestion;
+  }
+
+  public Route routes() {
+    return pathPrefix("ops", () -> concat(
+        path("health", () -> get(() -> complete(JsonSupport.response(json, StatusCodes.OK, Map.of("status", "ok"))))),
+        pathPrefix("ingestions", () -> concat(
+            pathEnd(() -> concat(
+                post(() -> entity(Unmarshaller.entityToString(), this::start)),
+                get(() -> onComplete(ingestion.list(), t -> complete(t.isSuccess()
+                    ? JsonSupport.response(json, StatusCodes.OK, t.get())
+                    : failure(t.failed().get())))))),
+            pathPrefix(PathMatchers.segment(), id -> concat(
+                pathEnd(() -> get(() -> reply(ingestion.require(id), StatusCodes.OK))),
+                path("pause", () -> post(() -> control(id, ingestion::pause))),
+                path("resume", () -> post(() -> control(id, ingestion::resume))),
+                path("cancel", () -> post(() -> control(id, ingestion::cancel)))))))));
+  }
+
+  private Route start(String body) {
+    TriggerMessage.Parsed parsed = TriggerMessage.parse(json, body, UUID.randomUUID().toString(), "ops");
+    if (parsed instanceof TriggerMessage.Refused refused) {
+      return complete(JsonSupport.error(json, StatusCodes.BAD_REQUEST, "invalid ingestion request: " + refused.reason()));
+    }
+    var spec = ((TriggerMessage.Run) parsed).spec();
+    return onComplete(ingestion.start(spec), t -> complete(t.isSuccess()
+        ? JsonSupport.response(json, t.get().created() ? StatusCodes.ACCEPTED : StatusCodes.OK,
+            Map.of("runId", t.get().runId(), "created", t.get().created(), "bucket", spec.bucket(),
+                "prefix", spec.prefix()))
+        : failure(t.failed().get())));
+  }
+
+  private Route control(String id, Function<String, CompletionStage<IngestionSupervisor.View>> action) {
+    return onComplete(ingestion.require(id).thenCompose(s -> action.apply(id)).thenCompose(v -> ingestion.require(id)),
+        t -> complete(t.isSuccess() ? JsonSupport.response(json, StatusCodes.OK, t.get()) : failure(t.failed().get())));
+  }
+
+  private <T> Route reply(CompletionStage<T> result, org.apache.pekko.http.javadsl.model.StatusCode ok) {
+    return onComplete(result, t -> complete(t.isSuccess()
+        ? JsonSupport.response(json, ok, t.get()) : failure(t.failed().get())));
+  }
+
+  private org.apache.pekko.http.javadsl.model.HttpResponse failure(Throwable t) {
+    Throwable e = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    if (e instanceof NoSuchElementException) return JsonSupport.error(json, StatusCodes.NOT_FOUND, e.getMessage());
+    if (e instanceof IllegalArgumentException) return JsonSupport.error(json, StatusCodes.BAD_REQUEST, e.getMessage());
+    if (e instanceof StatusReply.ErrorMessage) return JsonSupport.error(json, StatusCodes.CONFLICT, e.getMessage());
+    return JsonSupport.error(json, StatusCodes.INTERNAL_SERVER_ERROR, e.toString());
+  }
+}

@@ -1,0 +1,72 @@
+package audience.aws;
+
+import audience.config.Settings.AwsSettings;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsAsyncClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.sns.SnsAsyncClient;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * Every AWS client the service uses, built from {@code audience.aws}: endpoint overrides and static
+ * credentials for the emulators, or neither (real AWS, default provider chain). Nothing else differs.
+ */
+public record AwsClients(
+    S3AsyncClient s3, DynamoDbAsyncClient dynamo, SnsAsyncClient sns, SqsAsyncClient sqs,
+    KinesisAsyncClient kinesis) implements AutoCloseable {
+
+  private static final Duration CONNECTION_ACQUIRE_TIMEOUT = Duration.ofSeconds(60);
+
+  public static AwsClients create(AwsSettings settings) {
+    S3AsyncClient s3 = configure(S3AsyncClient.builder(), settings, settings.endpoints().s3())
+        .forcePathStyle(!settings.endpoints().s3().isEmpty())
+        .build();
+    return new AwsClients(
+        s3,
+        configure(DynamoDbAsyncClient.builder(), settings, settings.endpoints().dynamodb()).build(),
+        configure(SnsAsyncClient.builder(), settings, settings.endpoints().sns()).build(),
+        configure(SqsAsyncClient.builder(), settings, settings.endpoints().sqs()).build(),
+        configure(KinesisAsyncClient.builder(), settings, settings.endpoints().kinesis()).build());
+  }
+
+  public static AwsCredentialsProvider credentials(AwsSettings settings) {
+    return settings.staticCredentials()
+        ? StaticCredentialsProvider.create(AwsBasicCredentials.create(settings.accessKeyId(), settings.secretAccessKey()))
+        : DefaultCredentialsProvider.builder().build();
+  }
+
+  private static <B extends AwsAsyncClientBuilder<B, ?> & AwsClientBuilder<B, ?>> B configure(
+      B builder, AwsSettings settings, String endpoint) {
+    builder.region(Region.of(settings.region()))
+        .credentialsProvider(credentials(settings))
+        .httpClientBuilder(NettyNioAsyncHttpClient.builder()
+            .maxConcurrency(settings.maxConcurrency())
+            .connectionAcquisitionTimeout(CONNECTION_ACQUIRE_TIMEOUT))
+        .overrideConfiguration(ClientOverrideConfiguration.builder()
+            .apiCallTimeout(settings.apiCallTimeout())
+            .build());
+    if (!endpoint.isEmpty()) builder.endpointOverride(URI.create(endpoint));
+    return builder;
+  }
+
+  @Override
+  public void close() {
+    s3.close();
+    dynamo.close();
+    sns.close();
+    sqs.close();
+    kinesis.close();
+  }
+}

@@ -1,0 +1,181 @@
+package audience.aws;
+
+import audience.config.Settings.Resources;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.LocalSecondaryIndex;
+import software.amazon.awssdk.services.dynamodb.model.Projection;
+import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
+import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.dynamodb.model.TableStatus;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Creates what the service needs when it is missing, and checks it when it is there: the same code
+ * runs against the emulators and against AWS. Every step is idempotent.
+ */
+public final class Bootstrap {
+  private static final Logger log = LoggerFactory.getLogger(Bootstrap.class);
+  private static final Duration TABLE_ACTIVE_TIMEOUT = Duration.ofMinutes(5);
+  private static final Duration TABLE_POLL = Duration.ofMillis(250);
+
+  /** What the rest of the service addresses by ARN or URL. */
+  public record Resolved(String triggerTopicArn, String triggerQueueUrl, String notificationsTopicArn) {}
+
+  private final AwsClients aws;
+  private final Resources resources;
+
+  public Bootstrap(AwsClients aws, Resources resources) {
+    this.aws = aws;
+    this.resources = resources;
+  }
+
+  /** Creates (if asked to) and resolves every resource; blocks until tables are ACTIVE. */
+  public Resolved run() {
+    if (resources.bootstrap()) {
+      createTables();
+      ensureBucket(resources.rawBucket());
+    }
+    String triggerTopic = topicArn(resources.triggerTopic());
+    String notifications = topicArn(resources.notificationsTopic());
+    String queueUrl = queueUrl(resources.triggerQueue());
+    if (resources.bootstrap()) subscribeQueue(triggerTopic, queueUrl);
+    log.info("bootstrap done: tables {}, {}, {}, {}, {}; bucket {}; trigger {} -> {}; notifications {}",
+        resources.membersTable(), resources.quarantineTable(), resources.runsTable(), resources.journalTable(),
+        resources.snapshotTable(), resources.rawBucket(), triggerTopic, queueUrl, notifications);
+    return new Resolved(triggerTopic, queueUrl, notifications);
+  }
+
+  void createTables() {
+    createTable(CreateTableRequest.builder().tableName(resources.membersTable())
+        .attributeDefinitions(attr("memberId", ScalarAttributeType.S), attr("lastActive", ScalarAttributeType.N))
+        .keySchema(key("memberId", KeyType.HASH), key("lastActive", KeyType.RANGE)));
+    createTable(CreateTableRequest.builder().tableName(resources.quarantineTable())
+        .attributeDefinitions(attr("runId", ScalarAttributeType.S), attr("fileKey", ScalarAttributeType.S))
+        .keySchema(key("runId", KeyType.HASH), key("fileKey", KeyType.RANGE)));
+    createTable(CreateTableRequest.builder().tableName(resources.runsTable())
+        .attributeDefinitions(attr("runId", ScalarAttributeType.S))
+        .keySchema(key("runId", KeyType.HASH)));
+    // pekko-persistence-dynamodb layout: par/num plus a keys-only GSI on num for currentPersistenceIds.
+    createTable(CreateTableRequest.builder().tableName(resources.journalTable())
+        .attributeDefinitions(attr("par", ScalarAttributeType.S), attr("num", ScalarAttributeType.N))
+        .keySchema(key("par", KeyType.HASH), key("num", KeyType.RANGE))
+        .globalSecondaryIndexes(GlobalSecondaryIndex.builder().indexName("persistence-ids-idx")
+            .keySchema(key("num", KeyType.HASH))
+            .projection(Projection.builder().projectionType(ProjectionType.KEYS_ONLY).build()).build()));
+    createTable(CreateTableRequest.builder().tableName(resources.snapshotTable())
+        .attributeDefinitions(attr("par", ScalarAttributeType.S), attr("seq", ScalarAttributeType.N),
+            attr("ts", ScalarAttributeType.N))
+        .keySchema(key("par", KeyType.HASH), key("seq", KeyType.RANGE))
+        .localSecondaryIndexes(LocalSecondaryIndex.builder().indexName("ts-idx")
+            .keySchema(key("par", KeyType.HASH), key("ts", KeyType.RANGE))
+            .projection(Projection.builder().projectionType(ProjectionType.ALL).build()).build()));
+  }
+
+  private void createTable(CreateTableRequest.Builder request) {
+    CreateTableRequest r = request.billingMode(BillingMode.PAY_PER_REQUEST).build();
+    try {
+      aws.dynamo().describeTable(b -> b.tableName(r.tableName())).join();
+    } catch (CompletionException e) {
+      if (!(e.getCause() instanceof ResourceNotFoundException)) throw e;
+      try {
+        aws.dynamo().createTable(r).join();
+        log.info("created table {}", r.tableName());
+      } catch (CompletionException c) {
+        if (!(c.getCause() instanceof ResourceInUseException)) throw c;
+      }
+    }
+    awaitActive(r.tableName());
+  }
+
+  private void awaitActive(String table) {
+    Instant deadline = Instant.now().plus(TABLE_ACTIVE_TIMEOUT);
+    while (aws.dynamo().describeTable(b -> b.tableName(table)).join().table().tableStatus() != TableStatus.ACTIVE) {
+      if (Instant.now().isAfter(deadline)) throw new IllegalStateException("table " + table + " not ACTIVE after " + TABLE_ACTIVE_TIMEOUT);
+      try {
+        Thread.sleep(TABLE_POLL.toMillis()); // polling AWS for table state, not test synchronisation
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted waiting for table " + table, e);
+      }
+    }
+  }
+
+  /** Creates the bucket when missing. */
+  public void ensureBucket(String bucket) {
+    try {
+      aws.s3().headBucket(b -> b.bucket(bucket)).join();
+    } catch (CompletionException e) {
+      if (!(e.getCause() instanceof NoSuchBucketException)
+          && !(e.getCause() instanceof software.amazon.awssdk.services.s3.model.S3Exception s3e && s3e.statusCode() == 404)) {
+        throw e;
+      }
+      try {
+        aws.s3().createBucket(b -> b.bucket(bucket)).join();
+        log.info("created bucket {}", bucket);
+      } catch (CompletionException c) {
+        if (!(c.getCause() instanceof BucketAlreadyOwnedByYouException)) throw c;
+      }
+    }
+  }
+
+  /** CreateTopic is idempotent in SNS: it returns the existing topic's ARN. */
+  private String topicArn(String name) {
+    return aws.sns().createTopic(b -> b.name(name)).join().topicArn();
+  }
+
+  /** CreateQueue is idempotent for identical attributes; returns the queue URL. */
+  private String queueUrl(String name) {
+    return aws.sqs().createQueue(b -> b.queueName(name)).join().queueUrl();
+  }
+
+  private void subscribeQueue(String topicArn, String queueUrl) {
+    String queueArn = aws.sqs().getQueueAttributes(b -> b.queueUrl(queueUrl)
+        .attributeNames(QueueAttributeName.QUEUE_ARN)).join().attributes().get(QueueAttributeName.QUEUE_ARN);
+    // In AWS the queue must allow the topic to send to it; the emulator ignores the policy.
+    String policy = """
+        {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},\
+        "Action":"sqs:SendMessage","Resource":"%s","Condition":{"ArnEquals":{"aws:SourceArn":"%s"}}}]}"""
+        .formatted(queueArn, topicArn);
+    aws.sqs().setQueueAttributes(b -> b.queueUrl(queueUrl).attributes(Map.of(QueueAttributeName.POLICY, policy))).join();
+    boolean subscribed = aws.sns().listSubscriptionsByTopic(b -> b.topicArn(topicArn)).join().subscriptions().stream()
+        .anyMatch(s -> "sqs".equals(s.protocol()) && (queueArn.equals(s.endpoint()) || queueUrl.equals(s.endpoint())));
+    if (!subscribed) {
+      // The SNS emulator delivers to the queue URL; AWS wants the queue ARN.
+      String endpoint = aws.sqs().serviceClientConfiguration().endpointOverride().isPresent() ? queueUrl : queueArn;
+      aws.sns().subscribe(b -> b.topicArn(topicArn).protocol("sqs").endpoint(endpoint)
+          .attributes(Map.of("RawMessageDelivery", "true"))).join();
+      log.info("subscribed queue {} to topic {} (raw delivery)", queueUrl, topicArn);
+    }
+  }
+
+  private static AttributeDefinition attr(String name, ScalarAttributeType type) {
+    return AttributeDefinition.builder().attributeName(name).attributeType(type).build();
+  }
+
+  private static KeySchemaElement key(String name, KeyType type) {
+    return KeySchemaElement.builder().attributeName(name).keyType(type).build();
+  }
+
+  /** Exposed for tests that list what was created. */
+  public List<String> tableNames() {
+    return List.of(resources.membersTable(), resources.quarantineTable(), resources.runsTable(),
+        resources.journalTable(), resources.snapshotTable());
+  }
+}

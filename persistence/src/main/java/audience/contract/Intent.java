@@ -1,0 +1,33 @@
+package audience.contract;
+
+import java.util.Optional;
+
+/** What the member wants to do; lower case on the wire. */
+public enum Intent implements WireEnum {
+  BUY("buy"), RENT("rent"), SELL("sell"), INVEST("invest");
+
+  /** Human readable list of the accepted wire values, for rejection details. */
+  public static final String EXPECTED = "buy, rent, sell, invest";
+
+  private final String wire;
+
+  Intent(String wire) {
+    this.wire = wire;
+  }
+
+  @Override
+  public String wire() {
+    return wire;
+  }
+
+  /** The intent for an exact (case-sensitive) wire value. */
+  public static Optional<Intent> fromWire(String s) {
+    return Optional.ofNullable(switch (s) {
+      case "buy" -> BUY;
+      case "rent" -> RENT;
+      case "sell" -> SELL;
+      case "invest" -> INVEST;
+      default -> null;
+    });
+  }
+}

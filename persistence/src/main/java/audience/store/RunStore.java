@@ -1,0 +1,145 @@
+package audience.store;
+
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The runs read model: one row per ingestion run, for listings and for finding unfinished runs after a
+ * restart. Two entities write disjoint parts of a row, each guarded by its own version (the entity's
+ * sequence number), so a replay or a late write never moves a row backwards.
+ */
+public final class RunStore {
+  private final DynamoDbAsyncClient dynamo;
+  private final String table;
+
+  public RunStore(DynamoDbAsyncClient dynamo, String table) {
+    this.dynamo = dynamo;
+    this.table = table;
+  }
+
+  /** What the supervisor owns: the run's definition, its control state and its listing offset. */
+  public record Control(String runId, String bucket, String prefix, long expectedFiles, String control,
+                        String offset, long listed, boolean listingDone, Instant startedAt) {}
+
+  /** What the completion tracker owns: settled counts and completion. */
+  public record Progress(String runId, long ingested, long quarantined, long settledChunks, boolean completed,
+                         String warning, Instant completedAt) {}
+
+  /** A whole row as read back. */
+  public record Row(Control control, Progress progress, Instant updatedAt) {}
+
+  public CompletableFuture<Void> write(Control c, long version) {
+    Map<String, AttributeValue> v = new HashMap<>();
+    v.put(":bucket", s(c.bucket()));
+    v.put(":prefix", s(c.prefix()));
+    v.put(":expected", n(c.expectedFiles()));
+    v.put(":control", s(c.control()));
+    v.put(":offset", s(c.offset()));
+    v.put(":listed", n(c.listed()));
+    v.put(":listingDone", AttributeValue.fromBool(c.listingDone()));
+    v.put(":startedAt", s(c.startedAt().toString()));
+    v.put(":updatedAt", s(Instant.now().toString()));
+    v.put(":v", n(version));
+    return update(c.runId(), "SET bucket = :bucket, prefix = :prefix, expectedFiles = :expected, "
+        + "#control = :control, #offset = :offset, listed = :listed, listingDone = :listingDone, "
+        + "startedAt = :startedAt, updatedAt = :updatedAt, controlVersion = :v",
+        "attribute_not_exists(controlVersion) OR controlVersion < :v",
+        Map.of("#control", "control", "#offset", "offset"), v);
+  }
+
+  public CompletableFuture<Void> write(Progress p, long version) {
+    Map<String, AttributeValue> v = new HashMap<>();
+    v.put(":ingested", n(p.ingested()));
+    v.put(":quarantined", n(p.quarantined()));
+    v.put(":settledChunks", n(p.settledChunks()));
+    v.put(":completed", AttributeValue.fromBool(p.completed()));
+    v.put(":warning", s(p.warning()));
+    v.put(":completedAt", s(p.completedAt() == null ? "" : p.completedAt().toString()));
+    v.put(":updatedAt", s(Instant.now().toString()));
+    v.put(":v", n(version));
+    return update(p.runId(), "SET ingested = :ingested, quarantined = :quarantined, settledChunks = :settledChunks, "
+        + "completed = :completed, warning = :warning, completedAt = :completedAt, updatedAt = :updatedAt, "
+        + "progressVersion = :v",
+        "attribute_not_exists(progressVersion) OR progressVersion < :v", Map.of(), v);
+  }
+
+  private CompletableFuture<Void> update(String runId, String expression, String condition,
+                                         Map<String, String> names, Map<String, AttributeValue> values) {
+    return dynamo.updateItem(b -> {
+          b.tableName(table).key(Map.of("runId", s(runId)))
+              .updateExpression(expression).conditionExpression(condition).expressionAttributeValues(values);
+          if (!names.isEmpty()) b.expressionAttributeNames(names);
+        })
+        .<Void>thenApply(r -> null)
+        .exceptionally(e -> {
+          Throwable cause = e instanceof CompletionException ? e.getCause() : e;
+          if (cause instanceof ConditionalCheckFailedException) return null; // a newer version is already there
+          throw e instanceof CompletionException ce ? ce : new CompletionException(cause);
+        });
+  }
+
+  public CompletableFuture<Optional<Row>> get(String runId) {
+    return dynamo.getItem(b -> b.tableName(table).key(Map.of("runId", s(runId))).consistentRead(true))
+        .thenApply(r -> r.hasItem() && !r.item().isEmpty() ? Optional.of(fromItem(r.item())) : Optional.empty());
+  }
+
+  /** Every run, newest first. The runs table holds one row per run, so a scan stays small. */
+  public CompletableFuture<List<Row>> list() {
+    List<Row> rows = Collections.synchronizedList(new ArrayList<>());
+    return TableScan.scan(dynamo, table, null, 1, item -> rows.add(fromItem(item)))
+        .thenApply(v -> rows.stream()
+            .sorted((a, b) -> b.control().startedAt().compareTo(a.control().startedAt())).toList());
+  }
+
+  /** Runs that were started and neither completed nor cancelled: to be woken after a restart. */
+  public CompletableFuture<List<Row>> unfinished() {
+    return list().thenApply(rows -> rows.stream()
+        .filter(r -> !r.progress().completed() && !"CANCELLED".equals(r.control().control())).toList());
+  }
+
+  static Row fromItem(Map<String, AttributeValue> i) {
+    String runId = i.get("runId").s();
+    Control c = new Control(runId, str(i, "bucket"), str(i, "prefix"), num(i, "expectedFiles", -1),
+        str(i, "control"), str(i, "offset"), num(i, "listed", 0), bool(i, "listingDone"),
+        instant(i, "startedAt"));
+    Progress p = new Progress(runId, num(i, "ingested", 0), num(i, "quarantined", 0), num(i, "settledChunks", 0),
+        bool(i, "completed"), str(i, "warning"), instant(i, "completedAt"));
+    return new Row(c, p, instant(i, "updatedAt"));
+  }
+
+  private static String str(Map<String, AttributeValue> i, String k) {
+    return i.containsKey(k) ? i.get(k).s() : "";
+  }
+
+  private static long num(Map<String, AttributeValue> i, String k, long dflt) {
+    return i.containsKey(k) ? Long.parseLong(i.get(k).n()) : dflt;
+  }
+
+  private static boolean bool(Map<String, AttributeValue> i, String k) {
+    return i.containsKey(k) && Boolean.TRUE.equals(i.get(k).bool());
+  }
+
+  private static Instant instant(Map<String, AttributeValue> i, String k) {
+    String v = str(i, k);
+    return v.isEmpty() ? Instant.EPOCH : Instant.parse(v);
+  }
+
+  private static AttributeValue s(String v) {
+    return AttributeValue.fromS(v == null ? "" : v);
+  }
+
+  private static AttributeValue n(long v) {
+    return AttributeValue.fromN(Long.toString(v));
+  }
+}

@@ -1,0 +1,468 @@
+package audience.contract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.stream.IntStream;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ContractParserTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final ContractParser parser = new ContractParser(ContractParser.DEFAULT_MAX_BYTES, JSON);
+
+  // ---------------------------------------------------------------------------------------------
+  // helpers
+
+  private static Map<String, Object> validDoc() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("memberId", "m-abc123");
+    m.put("email", "olivia.smith@example.com.au");
+    m.put("optIn", true);
+    m.put("suburb", "Surry Hills");
+    m.put("postcode", "2010");
+    m.put("state", "NSW");
+    m.put("intent", "buy");
+    m.put("propertyType", "apartment");
+    m.put("bedrooms", 2);
+    m.put("priceMin", 750000);
+    m.put("priceMax", 900000);
+    m.put("lastActive", "2025-06-01T10:15:30Z");
+    List<Object> activity = new ArrayList<>();
+    activity.add(new LinkedHashMap<>(Map.of(
+        "type", "search", "listingId", "l-1", "at", "2025-05-30T08:00:00Z")));
+    activity.add(new LinkedHashMap<>(Map.of(
+        "type", "enquiry", "listingId", "l-2", "at", "2025-06-01T10:15:30.250Z")));
+    m.put("activity", activity);
+    return m;
+  }
+
+  private static byte[] bytes(Map<String, Object> doc) {
+    try {
+      return JSON.writeValueAsBytes(doc);
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static byte[] with(Consumer<Map<String, Object>> change) {
+    Map<String, Object> doc = validDoc();
+    change.accept(doc);
+    return bytes(doc);
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] gzip(byte[] plain) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (GZIPOutputStream z = new GZIPOutputStream(out)) {
+      z.write(plain);
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+    return out.toByteArray();
+  }
+
+  private MemberProfile valid(String key, byte[] body) {
+    ParseResult r = parser.parse(key, body);
+    assertThat(r).isInstanceOf(ParseResult.Valid.class);
+    return ((ParseResult.Valid) r).profile();
+  }
+
+  private String reason(String key, byte[] body) {
+    return reason(parser, key, body);
+  }
+
+  private static String reason(ContractParser p, String key, byte[] body) {
+    ParseResult r = p.parse(key, body);
+    assertThat(r).as("expected a rejection").isInstanceOf(ParseResult.Invalid.class);
+    return ((ParseResult.Invalid) r).rejection().reason();
+  }
+
+  private String reason(byte[] body) {
+    return reason("2025-06-30/part-0000/m-abc123.json", body);
+  }
+
+  private static final MemberProfile EXPECTED = new MemberProfile("m-abc123",
+      "olivia.smith@example.com.au", true, "Surry Hills", "2010", AuState.NSW, Intent.BUY,
+      PropertyType.APARTMENT, 2, 750_000, 900_000, Instant.parse("2025-06-01T10:15:30Z"),
+      List.of(
+          new Activity(ActivityType.SEARCH, "l-1", Instant.parse("2025-05-30T08:00:00Z")),
+          new Activity(ActivityType.ENQUIRY, "l-2", Instant.parse("2025-06-01T10:15:30.250Z"))));
+
+  // ---------------------------------------------------------------------------------------------
+  // valid files
+
+  @Test
+  void validFileParsesToTheRecord() {
+    assertThat(valid("d/p/m-abc123.json", bytes(validDoc()))).isEqualTo(EXPECTED);
+  }
+
+  @Test
+  void gzipByKeyAndByMagic() {
+    byte[] gz = gzip(bytes(validDoc()));
+    assertThat(valid("d/p/m-abc123.json.gz", gz)).isEqualTo(EXPECTED);
+    assertThat(valid("d/p/m-abc123.json", gz)).isEqualTo(EXPECTED); // magic bytes
+  }
+
+  @Test
+  void unknownFieldsAreIgnored() {
+    byte[] body = with(m -> {
+      m.put("schemaVersion", 1);
+      m.put("nested", Map.of("a", List.of(1, 2, Map.of("b", "c"))));
+      m.put("firstName", "Olivia");
+    });
+    assertThat(valid("k.json", body)).isEqualTo(EXPECTED);
+  }
+
+  @Test
+  void activityIsOptionalAndNullMeansNone() {
+    assertThat(valid("k.json", with(m -> m.remove("activity"))).activity()).isEmpty();
+    assertThat(valid("k.json", with(m -> m.put("activity", null))).activity()).isEmpty();
+    assertThat(valid("k.json", with(m -> m.put("activity", List.of()))).activity()).isEmpty();
+  }
+
+  @Test
+  void nonAsciiUtf8AndByteOrderMarkAreAccepted() {
+    byte[] body = with(m -> m.put("suburb", "Café Hill — Nørth"));
+    assertThat(valid("k.json", body).suburb()).isEqualTo("Café Hill — Nørth");
+    byte[] bom = new byte[body.length + 3];
+    bom[0] = (byte) 0xEF;
+    bom[1] = (byte) 0xBB;
+    bom[2] = (byte) 0xBF;
+    System.arraycopy(body, 0, bom, 3, body.length);
+    assertThat(valid("k.json", bom).suburb()).isEqualTo("Café Hill — Nørth");
+  }
+
+  @Test
+  void instantsWithOffsetsAndBoundaryValues() {
+    MemberProfile p = valid("k.json", with(m -> {
+      m.put("lastActive", "2025-06-01T20:15:30+10:00");
+      m.put("bedrooms", 0);
+      m.put("priceMin", 0);
+      m.put("priceMax", 0);
+      m.put("state", "NT");
+      m.put("postcode", "0800");
+    }));
+    assertThat(p.lastActive()).isEqualTo(Instant.parse("2025-06-01T10:15:30Z"));
+    assertThat(p.bedrooms()).isZero();
+    assertThat(p.postcode()).isEqualTo("0800");
+    assertThat(valid("k.json", with(m -> m.put("bedrooms", 10))).bedrooms()).isEqualTo(10);
+  }
+
+  @Test
+  void theResultIsImmutable() {
+    MemberProfile p = valid("k.json", bytes(validDoc()));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> p.activity().clear())
+        .isInstanceOf(UnsupportedOperationException.class);
+  }
+
+  @Test
+  void oneParserServesManyThreads() {
+    byte[] good = bytes(validDoc());
+    byte[] bad = with(m -> m.put("bedrooms", 14));
+    long ok = IntStream.range(0, 20_000).parallel()
+        .filter(i -> parser.parse("k.json", i % 2 == 0 ? good : bad) instanceof ParseResult.Valid v
+            && v.profile().equals(EXPECTED))
+        .count();
+    assertThat(ok).isEqualTo(10_000);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // one test per kind, kind and detail
+
+  @Test
+  void empty() {
+    assertThat(reason(new byte[0])).isEqualTo("EMPTY: 0 bytes");
+    assertThat(reason(utf8(" \r\n\t"))).isEqualTo("EMPTY: no JSON value (whitespace only)");
+    assertThat(reason("k.json.gz", gzip(new byte[0]))).isEqualTo("EMPTY: 0 bytes after gunzip");
+    assertThat(reason("k.json.gz", new byte[0])).isEqualTo("EMPTY: 0 bytes");
+  }
+
+  @Test
+  void oversizeStored() {
+    ContractParser small = new ContractParser(1000);
+    assertThat(reason(small, "k.json", new byte[1200])).isEqualTo("OVERSIZE: 1200 bytes > limit 1000");
+    assertThat(reason(parser, "k.json", new byte[1_200_000]))
+        .isEqualTo("OVERSIZE: 1200000 bytes > limit 1048576");
+    // exactly at the limit is allowed through to the next checks
+    byte[] atLimit = new byte[1000];
+    Arrays.fill(atLimit, (byte) ' ');
+    assertThat(reason(small, "k.json", atLimit)).startsWith("EMPTY");
+  }
+
+  @Test
+  void oversizeDecompressedStopsInflatingAtTheLimit() {
+    // a gzip bomb: 64 MiB of spaces is ~64 KiB compressed
+    byte[] bomb = gzip(new byte[64 << 20]);
+    assertThat(bomb.length).isLessThan((int) ContractParser.DEFAULT_MAX_BYTES);
+    assertThat(reason("k.json.gz", bomb)).isEqualTo(
+        "OVERSIZE: decompressed size > limit 1048576 (stopped inflating at 1048577 bytes)");
+    // one byte over the limit after inflation
+    ContractParser small = new ContractParser(1000);
+    byte[] doc = bytes(validDoc());
+    byte[] padded = Arrays.copyOf(doc, 1001);
+    Arrays.fill(padded, doc.length, padded.length, (byte) ' ');
+    assertThat(reason(small, "k.json.gz", gzip(padded))).startsWith("OVERSIZE: decompressed");
+    assertThat(small.parse("k.json.gz", gzip(Arrays.copyOf(padded, 1000))))
+        .isInstanceOf(ParseResult.Valid.class);
+  }
+
+  @Test
+  void invalidUtf8ReportsTheOffset() {
+    byte[] body = utf8("{\"memberId\":\"m-abcd\"}");
+    body[12] = (byte) 0xFF;
+    assertThat(reason(body)).isEqualTo("INVALID_UTF8: malformed byte sequence at offset 12");
+    byte[] latin1 = with(m -> m.put("suburb", "Caf~"));
+    int at = new String(latin1, StandardCharsets.US_ASCII).indexOf('~');
+    latin1[at] = (byte) 0xE9; // ISO-8859-1 e-acute followed by '"'
+    assertThat(reason(latin1)).isEqualTo("INVALID_UTF8: malformed byte sequence at offset " + at);
+    assertThat(reason("k.json.gz", gzip(latin1))).isEqualTo(
+        "INVALID_UTF8: malformed byte sequence at offset " + at + " of the decompressed content");
+    // an encoded surrogate (CESU-8) and an overlong slash are rejected too
+    assertThat(reason(new byte[] {'{', '"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"'}))
+        .isEqualTo("INVALID_UTF8: malformed byte sequence at offset 2");
+    assertThat(reason(new byte[] {'"', (byte) 0xC0, (byte) 0xAF, '"'}))
+        .isEqualTo("INVALID_UTF8: malformed byte sequence at offset 1");
+    // a multi-byte sequence cut at the end of the file
+    assertThat(reason(new byte[] {'"', 'a', (byte) 0xE2, (byte) 0x82}))
+        .isEqualTo("INVALID_UTF8: malformed byte sequence at offset 2");
+  }
+
+  /** Jackson's columns differ by one between versions (at or after the offending character). */
+  private static String col(String reason) {
+    return reason.replaceFirst("column [0-9]+$", "column N");
+  }
+
+  @Test
+  void notJson() {
+    assertThat(col(reason(utf8("{'memberId':'m-abcd'}")))).isEqualTo(
+        "NOT_JSON: unexpected character (''' (code 39)): was expecting double-quote to start"
+            + " field name at line 1, column N");
+    assertThat(reason(utf8("memberId,email\nm-abcd,a@b.co\n"))).startsWith(
+        "NOT_JSON: unrecognized token 'memberId': was expecting").containsPattern("at line 1, column [0-9]+$");
+    assertThat(col(reason(utf8("{\"a\":1]")))).isEqualTo(
+        "NOT_JSON: unexpected close marker ']': expected '}' at line 1, column N");
+    assertThat(reason(utf8("{\"a\":tru}"))).startsWith("NOT_JSON: unrecognized token 'tru'");
+    assertThat(reason(utf8("{\"a\":1,}"))).startsWith("NOT_JSON: unexpected character ('}'");
+  }
+
+  @Test
+  void notJsonTrailingContentAndDuplicateFields() {
+    assertThat(col(reason(utf8("{\"a\":1}\n}")))).isEqualTo(
+        "NOT_JSON: unexpected content after the JSON value at line 2, column N");
+    assertThat(col(reason(utf8("{\"a\":1} {\"b\":2}")))).isEqualTo(
+        "NOT_JSON: unexpected content after the JSON value at line 1, column N");
+    assertThat(reason(utf8("{\"a\":1} x"))).startsWith("NOT_JSON: unexpected content after");
+    assertThat(col(reason(utf8("{\"email\":\"a@b.co\",\"email\":\"c@d.co\"}")))).isEqualTo(
+        "NOT_JSON: duplicate field \"email\" at line 1, column N");
+  }
+
+  @Test
+  void truncated() {
+    byte[] full = bytes(validDoc());
+    assertThat(reason(Arrays.copyOf(full, 57)))
+        .isEqualTo("TRUNCATED: unexpected end of input at byte 57");
+    assertThat(reason("k.json.gz", gzip(Arrays.copyOf(full, 57)))).isEqualTo(
+        "TRUNCATED: unexpected end of input at byte 57 of the decompressed content");
+    // the offset counts bytes, not characters
+    byte[] accents = with(m -> m.put("memberId", "m-ééé"));
+    int cut = new String(accents, StandardCharsets.UTF_8).indexOf("ééé") + 2; // chars
+    byte[] prefix = new String(accents, StandardCharsets.UTF_8).substring(0, cut)
+        .getBytes(StandardCharsets.UTF_8);
+    assertThat(reason(prefix))
+        .isEqualTo("TRUNCATED: unexpected end of input at byte " + prefix.length);
+  }
+
+  @Test
+  void everyPrefixOfAValidFileIsTruncated() {
+    String full = new String(with(m -> {
+      m.put("x", -12.5e3);
+      m.put("y", null);
+      m.put("z", false);
+      m.put("w", List.of(1, Map.of("q", List.of())));
+    }), StandardCharsets.UTF_8);
+    for (int n = 1; n < full.length(); n++) {
+      assertThat(reason(utf8(full.substring(0, n))))
+          .as("prefix %d: %s", n, full.substring(0, n))
+          .startsWith("TRUNCATED: unexpected end of input at byte " + n);
+    }
+    // a literal or a number cut short at the very end
+    assertThat(reason(utf8("{\"optIn\":tr"))).isEqualTo("TRUNCATED: unexpected end of input at byte 11");
+    assertThat(reason(utf8("{\"priceMin\":12."))).startsWith("TRUNCATED");
+    assertThat(reason(utf8("{\"priceMin\":1e"))).startsWith("TRUNCATED");
+    assertThat(reason(utf8("{\"priceMin\":-"))).startsWith("TRUNCATED");
+  }
+
+  @Test
+  void notAnObject() {
+    assertThat(reason(utf8("[1,2]"))).isEqualTo("NOT_AN_OBJECT: root is an array, expected object");
+    assertThat(reason(utf8("\"m-abcd\""))).isEqualTo("NOT_AN_OBJECT: root is a string, expected object");
+    assertThat(reason(utf8("null"))).isEqualTo("NOT_AN_OBJECT: root is null, expected object");
+    assertThat(reason(utf8(" 42 "))).isEqualTo("NOT_AN_OBJECT: root is an integer, expected object");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"memberId", "email", "optIn", "suburb", "postcode", "state", "intent",
+      "propertyType", "bedrooms", "priceMin", "priceMax", "lastActive"})
+  void missingField(String field) {
+    assertThat(reason(with(m -> m.remove(field)))).isEqualTo("MISSING_FIELD: " + field);
+  }
+
+  @Test
+  void missingActivityField() {
+    byte[] body = with(m -> m.put("activity", List.of(
+        Map.of("type", "view", "listingId", "l-1", "at", "2025-06-01T00:00:00Z"),
+        Map.of("type", "view", "at", "2025-06-01T00:00:00Z"))));
+    assertThat(reason(body)).isEqualTo("MISSING_FIELD: activity[1].listingId");
+  }
+
+  @Test
+  void wrongType() {
+    assertThat(reason(with(m -> m.put("optIn", "true"))))
+        .isEqualTo("WRONG_TYPE: optIn is a string, expected boolean");
+    assertThat(reason(with(m -> m.put("email", null))))
+        .isEqualTo("WRONG_TYPE: email is null, expected string");
+    assertThat(reason(with(m -> m.put("postcode", 2010))))
+        .isEqualTo("WRONG_TYPE: postcode is an integer, expected string");
+    assertThat(reason(with(m -> m.put("bedrooms", 3.5))))
+        .isEqualTo("WRONG_TYPE: bedrooms is a decimal number, expected integer");
+    assertThat(reason(with(m -> m.put("bedrooms", "3"))))
+        .isEqualTo("WRONG_TYPE: bedrooms is a string, expected integer");
+    assertThat(reason(with(m -> m.put("priceMax", List.of(1)))))
+        .isEqualTo("WRONG_TYPE: priceMax is an array, expected integer");
+    assertThat(reason(with(m -> m.put("lastActive", 1_717_236_930_000L))))
+        .isEqualTo("WRONG_TYPE: lastActive is an integer, expected string");
+    assertThat(reason(with(m -> m.put("suburb", Map.of("name", "x")))))
+        .isEqualTo("WRONG_TYPE: suburb is an object, expected string");
+    assertThat(reason(with(m -> m.put("activity", Map.of()))))
+        .isEqualTo("WRONG_TYPE: activity is an object, expected array");
+    assertThat(reason(with(m -> m.put("activity", List.of("view")))))
+        .isEqualTo("WRONG_TYPE: activity[0] is a string, expected object");
+    assertThat(reason(with(m -> m.put("activity",
+        List.of(Map.of("type", "view", "listingId", 7, "at", "2025-06-01T00:00:00Z"))))))
+        .isEqualTo("WRONG_TYPE: activity[0].listingId is an integer, expected string");
+  }
+
+  @Test
+  void outOfRange() {
+    assertThat(reason(with(m -> m.put("bedrooms", 14))))
+        .isEqualTo("OUT_OF_RANGE: bedrooms=14 (expected 0..10)");
+    assertThat(reason(with(m -> m.put("bedrooms", -1))))
+        .isEqualTo("OUT_OF_RANGE: bedrooms=-1 (expected 0..10)");
+    assertThat(reason(with(m -> m.put("bedrooms", 5_000_000_000L))))
+        .isEqualTo("OUT_OF_RANGE: bedrooms=5000000000 (expected 0..10)");
+    assertThat(reason(with(m -> m.put("priceMin", -5))))
+        .isEqualTo("OUT_OF_RANGE: priceMin=-5 (expected >= 0)");
+    assertThat(reason(with(m -> {
+      m.put("priceMin", 900);
+      m.put("priceMax", 500);
+    }))).isEqualTo("OUT_OF_RANGE: priceMin=900 > priceMax=500");
+    assertThat(reason(with(m -> m.put("priceMax", new java.math.BigInteger("99999999999999999999")))))
+        .isEqualTo("OUT_OF_RANGE: priceMax=99999999999999999999 (expected 0..9223372036854775807)");
+  }
+
+  @Test
+  void invalidValue() {
+    assertThat(reason(with(m -> m.put("state", "XX")))).isEqualTo(
+        "INVALID_VALUE: state=\"XX\" (expected one of NSW, VIC, QLD, WA, SA, TAS, ACT, NT)");
+    assertThat(reason(with(m -> m.put("state", "nsw")))).startsWith("INVALID_VALUE: state=\"nsw\"");
+    assertThat(reason(with(m -> m.put("memberId", "M-ABC123")))).isEqualTo(
+        "INVALID_VALUE: memberId=\"M-ABC123\" (expected ^m-[0-9a-z]{4,32}$)");
+    assertThat(reason(with(m -> m.put("email", "not-an-email")))).isEqualTo(
+        "INVALID_VALUE: email=\"not-an-email\" (expected a valid address)");
+    assertThat(reason(with(m -> m.put("suburb", "  ")))).isEqualTo(
+        "INVALID_VALUE: suburb=\"  \" (expected a non-blank name)");
+    assertThat(reason(with(m -> m.put("postcode", "20100")))).isEqualTo(
+        "INVALID_VALUE: postcode=\"20100\" (expected 4 digits)");
+    assertThat(reason(with(m -> m.put("intent", "lease")))).isEqualTo(
+        "INVALID_VALUE: intent=\"lease\" (expected one of buy, rent, sell, invest)");
+    assertThat(reason(with(m -> m.put("propertyType", "unit")))).isEqualTo(
+        "INVALID_VALUE: propertyType=\"unit\" (expected one of house, apartment, townhouse, land)");
+    assertThat(reason(with(m -> m.put("lastActive", "yesterday")))).isEqualTo(
+        "INVALID_VALUE: lastActive=\"yesterday\" (expected an ISO-8601 instant such as"
+            + " 2024-05-01T10:15:30Z)");
+    assertThat(reason(with(m -> m.put("activity",
+        List.of(Map.of("type", "click", "listingId", "l-1", "at", "2025-06-01T00:00:00Z"))))))
+        .isEqualTo("INVALID_VALUE: activity[0].type=\"click\" (expected one of search, view,"
+            + " enquiry, save)");
+    assertThat(reason(with(m -> m.put("activity",
+        List.of(Map.of("type", "save", "listingId", "l-1", "at", "2025-06-01"))))))
+        .startsWith("INVALID_VALUE: activity[0].at=\"2025-06-01\" (expected an ISO-8601");
+  }
+
+  @Test
+  void shownValuesAreEscapedAndShortened() {
+    assertThat(reason(with(m -> m.put("state", "N\"S\nW"))))
+        .startsWith("INVALID_VALUE: state=\"N\\\"S\\nW\" (");
+    String longValue = "x".repeat(500);
+    assertThat(reason(with(m -> m.put("email", longValue))))
+        .isEqualTo("INVALID_VALUE: email=\"" + "x".repeat(64) + "...\" (expected a valid address)");
+  }
+
+  @Test
+  void badGzip() {
+    byte[] plain = bytes(validDoc());
+    assertThat(reason("k.json.gz", plain)).isEqualTo("BAD_GZIP: Not in GZIP format");
+    byte[] gz = gzip(plain);
+    assertThat(reason("k.json.gz", Arrays.copyOf(gz, gz.length / 2)))
+        .isEqualTo("BAD_GZIP: truncated gzip stream (Unexpected end of ZLIB input stream)");
+    byte[] crc = gz.clone();
+    crc[crc.length - 8] ^= 0x5A;
+    assertThat(reason("k.json.gz", crc)).isEqualTo("BAD_GZIP: Corrupt GZIP trailer");
+  }
+
+  @Test
+  void theFirstProblemInContractOrderWins() {
+    byte[] body = with(m -> {
+      m.put("bedrooms", 14); // later field
+      m.remove("email");
+      m.put("state", "XX");
+    });
+    assertThat(reason(body)).isEqualTo("MISSING_FIELD: email");
+    assertThat(reason(with(m -> {
+      m.put("priceMin", 900);
+      m.put("priceMax", 500);
+      m.put("lastActive", "never");
+    }))).isEqualTo("OUT_OF_RANGE: priceMin=900 > priceMax=500");
+  }
+
+  @Test
+  void memberIdAndEmailRules() {
+    assertThat(ContractParser.isValidMemberId("m-abcd")).isTrue();
+    assertThat(ContractParser.isValidMemberId("m-" + "a".repeat(32))).isTrue();
+    assertThat(ContractParser.isValidMemberId("m-" + "a".repeat(33))).isFalse();
+    assertThat(ContractParser.isValidMemberId("m-abc")).isFalse();
+    assertThat(ContractParser.isValidMemberId("m-abC1")).isFalse();
+    assertThat(ContractParser.isValidMemberId("x-abcd")).isFalse();
+
+    for (String ok : List.of("a@b.co", "olivia.smith+re@example.com.au", "o'brien@x.io")) {
+      assertThat(ContractParser.isValidEmail(ok)).as(ok).isTrue();
+    }
+    for (String bad : List.of("", "plain", "@example.com", "a@b", "a@@b.co", "a@b@c.co",
+        "a b@c.co", "a@b .co", "a@.b.co", "a@b.co.", "a@b..co", "a@", "x".repeat(250) + "@b.co")) {
+      assertThat(ContractParser.isValidEmail(bad)).as(bad).isFalse();
+    }
+  }
+
+  @Test
+  void constructorRejectsSillyLimits() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ContractParser(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBytes");
+  }
+}
