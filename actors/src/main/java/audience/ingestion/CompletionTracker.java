@@ -41,7 +41,7 @@ public final class CompletionTracker
       permits RecordChunk, CloseListing, GetProgress, NotifyFinished {}
 
   /** A chunk is settled; answered with {@link IngestionSupervisor.ChunkRecorded}. Idempotent per chunk. */
-  public record RecordChunk(long chunkIndex, int files, int ingested, int quarantined,
+  public record RecordChunk(long chunkIndex, int files, int ingested, int quarantined, Instant settledAt,
                             ActorRef<IngestionSupervisor.Command> replyTo) implements Command {}
 
   /** The listing is over: the run has exactly {@code totalChunks} chunks and {@code totalFiles} files. */
@@ -60,7 +60,9 @@ public final class CompletionTracker
   // ---- events
   public sealed interface Event extends CborSerializable permits ChunkRecorded, ListingClosed, Completed, Notified {}
 
-  public record ChunkRecorded(long chunkIndex, int files, int ingested, int quarantined) implements Event {}
+  /** {@code settledAt}: when the worker had the chunk's last file stored. */
+  public record ChunkRecorded(long chunkIndex, int files, int ingested, int quarantined, Instant settledAt)
+      implements Event {}
 
   public record ListingClosed(RunSpec spec, Instant startedAt, long totalChunks, long totalFiles) implements Event {}
 
@@ -75,9 +77,10 @@ public final class CompletionTracker
    */
   public record State(long watermark, TreeSet<Long> above, long settledChunks, long settledFiles, long ingested,
                       long quarantined, RunSpec spec, Instant startedAt, long totalChunks, long totalFiles,
-                      Instant completedAt, String warning, boolean notified) implements CborSerializable {
+                      Instant completedAt, String warning, boolean notified, Instant lastSettledAt)
+      implements CborSerializable {
     static State empty() {
-      return new State(0, new TreeSet<>(), 0, 0, 0, 0, null, null, -1, -1, null, "", false);
+      return new State(0, new TreeSet<>(), 0, 0, 0, 0, null, null, -1, -1, null, "", false, null);
     }
 
     boolean recorded(long chunk) {
@@ -102,17 +105,20 @@ public final class CompletionTracker
         next.add(e.chunkIndex());
         long w = watermark;
         while (next.remove(w)) w++;
+        Instant last = lastSettledAt == null || (e.settledAt() != null && e.settledAt().isAfter(lastSettledAt))
+            ? e.settledAt() : lastSettledAt;
         return new State(w, next, settledChunks + 1, settledFiles + e.files(), ingested + e.ingested(),
-            quarantined + e.quarantined(), spec, startedAt, totalChunks, totalFiles, completedAt, warning, notified);
+            quarantined + e.quarantined(), spec, startedAt, totalChunks, totalFiles, completedAt, warning, notified,
+            last);
       } else if (event instanceof ListingClosed e) {
         return new State(watermark, above, settledChunks, settledFiles, ingested, quarantined, e.spec(),
-            e.startedAt(), e.totalChunks(), e.totalFiles(), completedAt, warning, notified);
+            e.startedAt(), e.totalChunks(), e.totalFiles(), completedAt, warning, notified, lastSettledAt);
       } else if (event instanceof Completed e) {
         return new State(watermark, above, settledChunks, settledFiles, ingested, quarantined, spec, startedAt,
-            totalChunks, totalFiles, e.at(), e.warning(), notified);
+            totalChunks, totalFiles, e.at(), e.warning(), notified, lastSettledAt);
       } else {
         return new State(watermark, above, settledChunks, settledFiles, ingested, quarantined, spec, startedAt,
-            totalChunks, totalFiles, completedAt, warning, true);
+            totalChunks, totalFiles, completedAt, warning, true, lastSettledAt);
       }
     }
 
@@ -123,7 +129,7 @@ public final class CompletionTracker
 
     IngestionDone done(String runId) {
       return new IngestionDone(runId, spec.bucket(), spec.prefix(), totalFiles, ingested, quarantined, warning,
-          startedAt, completedAt);
+          startedAt, lastSettledAt == null ? completedAt : lastSettledAt, completedAt);
     }
   }
 
@@ -172,7 +178,7 @@ public final class CompletionTracker
       return Effect().none();
     }
     List<Event> events = new ArrayList<>(2);
-    events.add(new ChunkRecorded(c.chunkIndex(), c.files(), c.ingested(), c.quarantined()));
+    events.add(new ChunkRecorded(c.chunkIndex(), c.files(), c.ingested(), c.quarantined(), c.settledAt()));
     completion(state.apply(events.get(0))).ifPresent(events::add);
     return Effect().persist(events).thenRun(next -> {
       c.replyTo().tell(new IngestionSupervisor.ChunkRecorded(c.chunkIndex(), next.completed()));

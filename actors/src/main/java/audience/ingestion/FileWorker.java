@@ -6,6 +6,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
@@ -47,7 +48,7 @@ public final class FileWorker {
           ProcessChunk c = done.chunk();
           if (done.error() == null) {
             c.replyTo().tell(new IngestionSupervisor.ChunkSettled(c.chunkIndex(), c.attempt(),
-                done.outcome().ingested(), done.outcome().quarantined()));
+                done.outcome().ingested(), done.outcome().quarantined(), Instant.now()));
           } else {
             ctx.getLog().warn("worker {} failed chunk {} of run {} (attempt {}): {}",
                 workerId, c.chunkIndex(), c.runId(), c.attempt(), String.valueOf(done.error()));

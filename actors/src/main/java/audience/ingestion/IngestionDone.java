@@ -8,9 +8,11 @@ import java.time.Instant;
  * The done event: published once a run's last file is settled, to in-cluster subscribers of
  * {@link #TOPIC} and as JSON to the notifications SNS topic. Subscribers key on {@code runId}: after a
  * crash between publishing and recording it, the event is published again (at least once).
+ * {@code lastFileSettledAt} is when a worker stored the run's last file: done latency is measured from it.
  */
 public record IngestionDone(String runId, String bucket, String prefix, long listed, long ingested,
-                            long quarantined, String warning, Instant startedAt, Instant completedAt)
+                            long quarantined, String warning, Instant startedAt, Instant lastFileSettledAt,
+                            Instant completedAt)
     implements CborSerializable {
   public static final String TOPIC = "ingestion-done";
 }

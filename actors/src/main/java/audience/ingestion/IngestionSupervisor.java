@@ -72,7 +72,8 @@ public final class IngestionSupervisor
   record ListFailed(String error) implements Command {}
 
   /** From a FileWorker: the chunk's files are all stored (members or quarantine). */
-  public record ChunkSettled(long chunkIndex, int attempt, int ingested, int quarantined) implements Command {}
+  public record ChunkSettled(long chunkIndex, int attempt, int ingested, int quarantined, Instant settledAt)
+      implements Command {}
 
   /** From a FileWorker: the chunk could not be settled; it is dispatched again after a backoff. */
   public record ChunkFailed(long chunkIndex, int attempt, String reason) implements Command {}
@@ -365,7 +366,7 @@ public final class IngestionSupervisor
     timers.cancel(timerKey(s.chunkIndex()));
     recording.put(chunk.index(), chunk);
     deps.sharding().entityRefFor(CompletionTracker.TYPE_KEY, runId).tell(new CompletionTracker.RecordChunk(
-        chunk.index(), chunk.files().size(), s.ingested(), s.quarantined(), ctx.getSelf()));
+        chunk.index(), chunk.files().size(), s.ingested(), s.quarantined(), s.settledAt(), ctx.getSelf()));
     return kick(state);
   }
 

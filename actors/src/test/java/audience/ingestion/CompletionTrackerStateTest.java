@@ -13,12 +13,12 @@ class CompletionTrackerStateTest {
   @Test
   void chunksRecordedOutOfOrderMoveTheWatermarkOnlyWhenContiguous() {
     var s = CompletionTracker.State.empty()
-        .apply(new CompletionTracker.ChunkRecorded(2, 10, 9, 1))
-        .apply(new CompletionTracker.ChunkRecorded(0, 10, 10, 0));
+        .apply(new CompletionTracker.ChunkRecorded(2, 10, 9, 1, Instant.EPOCH))
+        .apply(new CompletionTracker.ChunkRecorded(0, 10, 10, 0, Instant.EPOCH));
     assertThat(s.watermark()).isEqualTo(1);
     assertThat(s.recorded(2)).isTrue();
     assertThat(s.recorded(1)).isFalse();
-    s = s.apply(new CompletionTracker.ChunkRecorded(1, 10, 10, 0));
+    s = s.apply(new CompletionTracker.ChunkRecorded(1, 10, 10, 0, Instant.EPOCH));
     assertThat(s.watermark()).isEqualTo(3);
     assertThat(s.above()).isEmpty();
     assertThat(s.settledFiles()).isEqualTo(30);
@@ -28,11 +28,11 @@ class CompletionTrackerStateTest {
 
   @Test
   void readyToCompleteOnlyOnceTheListingIsClosedAndEveryChunkIsIn() {
-    var s = CompletionTracker.State.empty().apply(new CompletionTracker.ChunkRecorded(0, 5, 5, 0));
+    var s = CompletionTracker.State.empty().apply(new CompletionTracker.ChunkRecorded(0, 5, 5, 0, Instant.EPOCH));
     assertThat(s.readyToComplete()).isFalse();
     s = s.apply(new CompletionTracker.ListingClosed(SPEC, Instant.EPOCH, 2, 9));
     assertThat(s.readyToComplete()).isFalse();
-    s = s.apply(new CompletionTracker.ChunkRecorded(1, 4, 3, 1));
+    s = s.apply(new CompletionTracker.ChunkRecorded(1, 4, 3, 1, Instant.EPOCH));
     assertThat(s.readyToComplete()).isTrue();
     s = s.apply(new CompletionTracker.Completed(Instant.EPOCH, ""));
     assertThat(s.readyToComplete()).isFalse();

@@ -22,6 +22,7 @@ import java.util.function.Function;
  * Management endpoints for operators:
  * <pre>
  * GET  /ops/health                          liveness
+ * GET  /ops/jvm                             heap now, peak since start, after the last GC (MB)
  * POST /ops/ingestions                      start a run: {"bucket", "prefix"?, "expectedFiles"?, "uploadId"?}
  * GET  /ops/ingestions                      every run (read model), newest first
  * GET  /ops/ingestions/{id}                 live status: listed, ingested, quarantined, rate, ETA
@@ -41,6 +42,7 @@ public final class OpsRoutes extends AllDirectives {
   public Route routes() {
     return pathPrefix("ops", () -> concat(
         path("health", () -> get(() -> complete(JsonSupport.response(json, StatusCodes.OK, Map.of("status", "ok"))))),
+        path("jvm", () -> get(() -> complete(JsonSupport.response(json, StatusCodes.OK, JvmStats.now())))),
         pathPrefix("ingestions", () -> concat(
             pathEnd(() -> concat(
                 post(() -> entity(Unmarshaller.entityToString(), this::start)),

@@ -1,0 +1,108 @@
+package audience.cli;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A service node in a JVM of its own ({@code audience serve}), against a devstack whose endpoints.json is in
+ * {@code devstackHome}: what the crash test and the benchmark kill with SIGKILL and start again, while the
+ * emulators (another process) keep their data.
+ */
+public final class ServiceProcess implements AutoCloseable {
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+  private static final Duration POLL = Duration.ofMillis(200);
+
+  private final Process process;
+  private final int port;
+
+  private ServiceProcess(Process process, int port) {
+    this.process = process;
+    this.port = port;
+  }
+
+  /**
+   * Starts {@code audience serve} with this JVM's class path and the given system properties (settings
+   * overrides), logging to {@code log}; returns once {@code /ops/health} answers.
+   */
+  public static ServiceProcess start(Path devstackHome, int httpPort, Map<String, String> properties, String maxHeap,
+                                     Path log) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + maxHeap,
+        "-Daws.java.v1.disableDeprecationAnnouncement=true"));
+    properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+    cmd.addAll(List.of("-cp", absoluteClassPath(), Main.class.getName(), "serve",
+        "--devstack-home", devstackHome.toAbsolutePath().toString(), "--http-port", String.valueOf(httpPort)));
+    Files.createDirectories(log.toAbsolutePath().getParent());
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    ServiceProcess service = new ServiceProcess(p, httpPort);
+    service.awaitHealthy(log);
+    return service;
+  }
+
+  private static String absoluteClassPath() {
+    StringBuilder b = new StringBuilder();
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      if (b.length() > 0) b.append(java.io.File.pathSeparator);
+      b.append(Path.of(entry).toAbsolutePath());
+    }
+    return b.toString();
+  }
+
+  private void awaitHealthy(Path log) throws IOException, InterruptedException {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    Instant deadline = Instant.now().plus(START_TIMEOUT);
+    while (Instant.now().isBefore(deadline)) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("service exited with " + process.exitValue() + "; see " + log);
+      }
+      try {
+        HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/ops/health")).GET().build(),
+            HttpResponse.BodyHandlers.discarding());
+        if (r.statusCode() == 200) return;
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      Thread.sleep(POLL.toMillis()); // polling another process's readiness
+    }
+    process.destroyForcibly();
+    throw new IllegalStateException("service not healthy within " + START_TIMEOUT + "; see " + log);
+  }
+
+  public String url() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  /** SIGKILL: no shutdown hook, no goodbye. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) kill();
+  }
+
+  /** A free TCP port on loopback. */
+  public static int freePort() throws IOException {
+    try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+}
