@@ -117,6 +117,19 @@ class IngestionIntegrationTest {
     var status = node.wiring().ingestion().require(runId).toCompletableFuture().join();
     assertThat(status.state()).isEqualTo("completed");
     assertThat(status.settled()).isEqualTo(spec.files() + 2);
+
+    // The runs read model (what a restarted node reads to wake unfinished runs) caught up with both entities.
+    var probeRow = TestProbe.create(node.system());
+    probeRow.awaitAssert(RUN_TIMEOUT, () -> {
+      var row = deps.runs().get(runId).join().orElseThrow();
+      assertThat(row.control().control()).isEqualTo("FINISHED");
+      assertThat(row.control().bucket()).isEqualTo(bucket);
+      assertThat(row.control().listed()).isEqualTo(spec.files() + 2);
+      assertThat(row.progress().completed()).isTrue();
+      assertThat(row.progress().ingested()).isEqualTo(truth.expectedValidFiles() + 2);
+      return null;
+    });
+    assertThat(deps.runs().unfinished().join()).noneMatch(r -> r.control().runId().equals(runId));
   }
 
   @Test

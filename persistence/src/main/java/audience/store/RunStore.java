@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,47 +41,54 @@ public final class RunStore {
   public record Row(Control control, Progress progress, Instant updatedAt) {}
 
   public CompletableFuture<Void> write(Control c, long version) {
-    Map<String, AttributeValue> v = new HashMap<>();
-    v.put(":bucket", s(c.bucket()));
-    v.put(":prefix", s(c.prefix()));
-    v.put(":expected", n(c.expectedFiles()));
-    v.put(":control", s(c.control()));
-    v.put(":offset", s(c.offset()));
-    v.put(":listed", n(c.listed()));
-    v.put(":listingDone", AttributeValue.fromBool(c.listingDone()));
-    v.put(":startedAt", s(c.startedAt().toString()));
-    v.put(":updatedAt", s(Instant.now().toString()));
-    v.put(":v", n(version));
-    return update(c.runId(), "SET bucket = :bucket, prefix = :prefix, expectedFiles = :expected, "
-        + "#control = :control, #offset = :offset, listed = :listed, listingDone = :listingDone, "
-        + "startedAt = :startedAt, updatedAt = :updatedAt, controlVersion = :v",
-        "attribute_not_exists(controlVersion) OR controlVersion < :v",
-        Map.of("#control", "control", "#offset", "offset"), v);
+    Map<String, AttributeValue> v = new LinkedHashMap<>();
+    v.put("bucket", s(c.bucket()));
+    v.put("prefix", s(c.prefix()));
+    v.put("expectedFiles", n(c.expectedFiles()));
+    v.put("control", s(c.control()));
+    v.put("offset", s(c.offset()));
+    v.put("listed", n(c.listed()));
+    v.put("listingDone", AttributeValue.fromBool(c.listingDone()));
+    v.put("startedAt", s(c.startedAt().toString()));
+    return update(c.runId(), v, "controlVersion", version);
   }
 
   public CompletableFuture<Void> write(Progress p, long version) {
-    Map<String, AttributeValue> v = new HashMap<>();
-    v.put(":ingested", n(p.ingested()));
-    v.put(":quarantined", n(p.quarantined()));
-    v.put(":settledChunks", n(p.settledChunks()));
-    v.put(":completed", AttributeValue.fromBool(p.completed()));
-    v.put(":warning", s(p.warning()));
-    v.put(":completedAt", s(p.completedAt() == null ? "" : p.completedAt().toString()));
-    v.put(":updatedAt", s(Instant.now().toString()));
-    v.put(":v", n(version));
-    return update(p.runId(), "SET ingested = :ingested, quarantined = :quarantined, settledChunks = :settledChunks, "
-        + "completed = :completed, warning = :warning, completedAt = :completedAt, updatedAt = :updatedAt, "
-        + "progressVersion = :v",
-        "attribute_not_exists(progressVersion) OR progressVersion < :v", Map.of(), v);
+    Map<String, AttributeValue> v = new LinkedHashMap<>();
+    v.put("ingested", n(p.ingested()));
+    v.put("quarantined", n(p.quarantined()));
+    v.put("settledChunks", n(p.settledChunks()));
+    v.put("completed", AttributeValue.fromBool(p.completed()));
+    v.put("warning", s(p.warning()));
+    v.put("completedAt", s(p.completedAt() == null ? "" : p.completedAt().toString()));
+    return update(p.runId(), v, "progressVersion", version);
   }
 
-  private CompletableFuture<Void> update(String runId, String expression, String condition,
-                                         Map<String, String> names, Map<String, AttributeValue> values) {
-    return dynamo.updateItem(b -> {
-          b.tableName(table).key(Map.of("runId", s(runId)))
-              .updateExpression(expression).conditionExpression(condition).expressionAttributeValues(values);
-          if (!names.isEmpty()) b.expressionAttributeNames(names);
-        })
+  /**
+   * SET every attribute (by placeholder names: several, like bucket, are reserved words) and the version,
+   * on condition that the stored version is older.
+   */
+  private CompletableFuture<Void> update(String runId, Map<String, AttributeValue> attributes, String versionAttribute,
+                                         long version) {
+    Map<String, AttributeValue> values = new HashMap<>();
+    Map<String, String> names = new HashMap<>();
+    StringBuilder set = new StringBuilder("SET ");
+    int i = 0;
+    attributes.put("updatedAt", s(Instant.now().toString()));
+    attributes.put(versionAttribute, n(version));
+    for (var e : attributes.entrySet()) {
+      if (i > 0) set.append(", ");
+      set.append("#a").append(i).append(" = :a").append(i);
+      names.put("#a" + i, e.getKey());
+      values.put(":a" + i, e.getValue());
+      i++;
+    }
+    names.put("#v", versionAttribute);
+    values.put(":v", n(version));
+    return dynamo.updateItem(b -> b.tableName(table).key(Map.of("runId", s(runId)))
+            .updateExpression(set.toString())
+            .conditionExpression("attribute_not_exists(#v) OR #v < :v")
+            .expressionAttributeNames(names).expressionAttributeValues(values))
         .<Void>thenApply(r -> null)
         .exceptionally(e -> {
           Throwable cause = e instanceof CompletionException ? e.getCause() : e;
