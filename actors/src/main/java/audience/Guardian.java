@@ -26,6 +26,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.stream.Materializer;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -34,6 +35,7 @@ import java.util.concurrent.CompletableFuture;
  * runs a previous process left unfinished.
  */
 public final class Guardian {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Guardian.class);
   /** What the node hands to the HTTP layer once the guardian is up. */
   public record Wiring(Ingestion ingestion, ActorRef<Topic.Command<IngestionDone>> doneTopic) {}
 
@@ -42,6 +44,19 @@ public final class Guardian {
                              QuarantineStore quarantine, RunStore runs, Clock clock) {}
 
   private Guardian() {}
+
+  private static void wakeUnfinished(Dependencies deps, ClusterSharding sharding) {
+    deps.runs().unfinished().whenComplete((rows, error) -> {
+      if (error != null) {
+        log.warn("could not read unfinished runs: {}", error.toString());
+        return;
+      }
+      for (var row : rows) {
+        log.debug("waking unfinished run {} ({})", row.control().runId(), row.control().control());
+        sharding.entityRefFor(IngestionSupervisor.TYPE_KEY, row.control().runId()).tell(new IngestionSupervisor.Wake());
+      }
+    });
+  }
 
   public static Behavior<Void> create(Dependencies deps, CompletableFuture<Wiring> ready) {
     return Behaviors.<Void>setup(ctx -> {
@@ -72,16 +87,10 @@ public final class Guardian {
         ctx.spawn(TriggerListener.create(deps.aws().sqs(), deps.resources().triggerQueueUrl(), settings.trigger(), runs),
             "trigger-listener");
       }
-      deps.runs().unfinished().whenComplete((rows, error) -> {
-        if (error != null) {
-          ctx.getSystem().log().error("could not read unfinished runs: {}", error.toString());
-          return;
-        }
-        for (var row : rows) {
-          ctx.getSystem().log().info("waking unfinished run {} ({})", row.control().runId(), row.control().control());
-          sharding.entityRefFor(IngestionSupervisor.TYPE_KEY, row.control().runId()).tell(new IngestionSupervisor.Wake());
-        }
-      });
+      // Wake unfinished runs now (left by a previous process) and then periodically: a run whose entity moved
+      // to another node, or stopped with nothing in flight, resumes from its persisted offset.
+      ctx.getSystem().scheduler().scheduleAtFixedRate(Duration.ZERO, ingestion.wakeInterval(),
+          () -> wakeUnfinished(deps, sharding), ctx.getExecutionContext());
       ready.complete(new Wiring(runs, topic));
       return Behaviors.empty();
     });

@@ -7,6 +7,8 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
@@ -40,13 +42,16 @@ public final class CompletionTracker
   public sealed interface Command extends CborSerializable
       permits RecordChunk, CloseListing, GetProgress, NotifyFinished {}
 
-  /** A chunk is settled; answered with {@link IngestionSupervisor.ChunkRecorded}. Idempotent per chunk. */
-  public record RecordChunk(long chunkIndex, int files, int ingested, int quarantined, Instant settledAt,
-                            ActorRef<IngestionSupervisor.Command> replyTo) implements Command {}
+  /**
+   * A chunk is settled; answered with {@link IngestionSupervisor.ChunkRecorded}, through sharding so that a run
+   * moved to another node still gets it. Idempotent per chunk.
+   */
+  public record RecordChunk(long chunkIndex, int files, int ingested, int quarantined, Instant settledAt)
+      implements Command {}
 
   /** The listing is over: the run has exactly {@code totalChunks} chunks and {@code totalFiles} files. */
-  public record CloseListing(RunSpec spec, Instant startedAt, long totalChunks, long totalFiles,
-                             ActorRef<IngestionSupervisor.Command> replyTo) implements Command {}
+  public record CloseListing(RunSpec spec, Instant startedAt, long totalChunks, long totalFiles)
+      implements Command {}
 
   public record GetProgress(ActorRef<Progress> replyTo) implements Command {}
 
@@ -137,11 +142,10 @@ public final class CompletionTracker
   public record Dependencies(RunStore runs, DoneNotifier notifier, ActorRef<Topic.Command<IngestionDone>> topic,
                              Clock clock, Duration readModelInterval, int snapshotEvery) {}
 
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(CompletionTracker.class);
   private final String runId;
   private final ActorContext<Command> ctx;
   private final Dependencies deps;
-  private Instant lastReadModelWrite = Instant.EPOCH;
+  private final ReadModelWriter readModel;
 
   public static Behavior<Command> create(String runId, Dependencies deps) {
     return Behaviors.setup(ctx -> new CompletionTracker(runId, ctx, deps));
@@ -152,6 +156,11 @@ public final class CompletionTracker
     this.runId = runId;
     this.ctx = ctx;
     this.deps = deps;
+    this.readModel = new ReadModelWriter(runId, "progress", deps.clock(), deps.readModelInterval());
+  }
+
+  private EntityRef<IngestionSupervisor.Command> supervisor() {
+    return ClusterSharding.get(ctx.getSystem()).entityRefFor(IngestionSupervisor.TYPE_KEY, runId);
   }
 
   @Override
@@ -174,28 +183,28 @@ public final class CompletionTracker
 
   private Effect<Event, State> onRecordChunk(State state, RecordChunk c) {
     if (state.recorded(c.chunkIndex())) {
-      c.replyTo().tell(new IngestionSupervisor.ChunkRecorded(c.chunkIndex(), state.completed()));
+      supervisor().tell(new IngestionSupervisor.ChunkRecorded(c.chunkIndex(), state.completed()));
       return Effect().none();
     }
     List<Event> events = new ArrayList<>(2);
     events.add(new ChunkRecorded(c.chunkIndex(), c.files(), c.ingested(), c.quarantined(), c.settledAt()));
     completion(state.apply(events.get(0))).ifPresent(events::add);
     return Effect().persist(events).thenRun(next -> {
-      c.replyTo().tell(new IngestionSupervisor.ChunkRecorded(c.chunkIndex(), next.completed()));
+      supervisor().tell(new IngestionSupervisor.ChunkRecorded(c.chunkIndex(), next.completed()));
       afterPersist(next, events.size() > 1);
     });
   }
 
   private Effect<Event, State> onCloseListing(State state, CloseListing c) {
     if (state.listingClosed()) {
-      c.replyTo().tell(new IngestionSupervisor.ListingRecorded(state.completed()));
+      supervisor().tell(new IngestionSupervisor.ListingRecorded(state.completed()));
       return Effect().none();
     }
     List<Event> events = new ArrayList<>(2);
     events.add(new ListingClosed(c.spec(), c.startedAt(), c.totalChunks(), c.totalFiles()));
     completion(state.apply(events.get(0))).ifPresent(events::add);
     return Effect().persist(events).thenRun(next -> {
-      c.replyTo().tell(new IngestionSupervisor.ListingRecorded(next.completed()));
+      supervisor().tell(new IngestionSupervisor.ListingRecorded(next.completed()));
       afterPersist(next, events.size() > 1);
     });
   }
@@ -235,14 +244,9 @@ public final class CompletionTracker
   }
 
   private void writeReadModel(State s, boolean force) {
-    Instant now = deps.clock().instant();
-    if (!force && now.isBefore(lastReadModelWrite.plus(deps.readModelInterval()))) return;
-    lastReadModelWrite = now;
-    deps.runs().write(new RunStore.Progress(runId, s.ingested(), s.quarantined(), s.settledChunks(), s.completed(),
-            s.warning(), s.completedAt()), lastSequenceNumber(ctx))
-        .whenComplete((v, e) -> {
-          if (e != null) log.warn("run {}: progress read model write failed: {}", runId, e.toString());
-        });
+    long version = lastSequenceNumber(ctx);
+    readModel.write(force, () -> deps.runs().write(new RunStore.Progress(runId, s.ingested(), s.quarantined(),
+        s.settledChunks(), s.completed(), s.warning(), s.completedAt()), version));
   }
 
   @Override

@@ -1,9 +1,9 @@
 package audience.ingestion;
 
 import audience.CborSerializable;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 import java.time.Instant;
@@ -28,15 +28,18 @@ public final class FileWorker {
   public sealed interface Command extends CborSerializable permits ProcessChunk, Finished {}
 
   /** Settle these files of run {@code runId}; {@code attempt} counts dispatches of the same chunk. */
-  public record ProcessChunk(String runId, String bucket, long chunkIndex, int attempt, List<FileRef> files,
-                             ActorRef<IngestionSupervisor.Command> replyTo) implements Command {}
+  public record ProcessChunk(String runId, String bucket, long chunkIndex, int attempt, List<FileRef> files)
+      implements Command {}
 
   record Finished(ProcessChunk chunk, ChunkProcessor.Outcome outcome, Throwable error) implements Command {}
 
   private FileWorker() {}
 
   public static Behavior<Command> create(String workerId, ChunkHandler handler) {
-    return Behaviors.setup(ctx -> Behaviors.receive(Command.class)
+    return Behaviors.setup(ctx -> {
+      // Answers go through sharding, not to a sender's ref: a run that moved to another node still gets them.
+      ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
+      return Behaviors.receive(Command.class)
         .onMessage(ProcessChunk.class, chunk -> {
           ctx.getLog().debug("worker {} settling chunk {} of run {} ({} files, attempt {})",
               workerId, chunk.chunkIndex(), chunk.runId(), chunk.files().size(), chunk.attempt());
@@ -46,16 +49,18 @@ public final class FileWorker {
         })
         .onMessage(Finished.class, done -> {
           ProcessChunk c = done.chunk();
+          var run = sharding.entityRefFor(IngestionSupervisor.TYPE_KEY, c.runId());
           if (done.error() == null) {
-            c.replyTo().tell(new IngestionSupervisor.ChunkSettled(c.chunkIndex(), c.attempt(),
+            run.tell(new IngestionSupervisor.ChunkSettled(c.chunkIndex(), c.attempt(),
                 done.outcome().ingested(), done.outcome().quarantined(), Instant.now()));
           } else {
             ctx.getLog().warn("worker {} failed chunk {} of run {} (attempt {}): {}",
                 workerId, c.chunkIndex(), c.runId(), c.attempt(), String.valueOf(done.error()));
-            c.replyTo().tell(new IngestionSupervisor.ChunkFailed(c.chunkIndex(), c.attempt(), String.valueOf(done.error())));
+            run.tell(new IngestionSupervisor.ChunkFailed(c.chunkIndex(), c.attempt(), String.valueOf(done.error())));
           }
           return Behaviors.same();
         })
-        .build());
+        .build();
+    });
   }
 }

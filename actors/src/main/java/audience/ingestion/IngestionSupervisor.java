@@ -167,7 +167,7 @@ public final class IngestionSupervisor
   private final TreeMap<Long, Chunk> recording = new TreeMap<>();
   private final TreeMap<Long, Chunk> settled = new TreeMap<>();
   private long chunksSinceLog;
-  private Instant lastReadModelWrite = Instant.EPOCH;
+  private final ReadModelWriter readModel;
 
   public static Behavior<Command> create(String runId, Dependencies deps) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new IngestionSupervisor(runId, ctx, timers, deps)));
@@ -181,6 +181,7 @@ public final class IngestionSupervisor
     this.timers = timers;
     this.deps = deps;
     this.settings = deps.settings();
+    this.readModel = new ReadModelWriter(runId, "control", deps.clock(), deps.readModelInterval());
   }
 
   @Override
@@ -325,14 +326,14 @@ public final class IngestionSupervisor
 
   private void closeListing(State s) {
     deps.sharding().entityRefFor(CompletionTracker.TYPE_KEY, runId)
-        .tell(new CompletionTracker.CloseListing(s.spec(), s.startedAt(), s.totalChunks(), s.totalFiles(), ctx.getSelf()));
+        .tell(new CompletionTracker.CloseListing(s.spec(), s.startedAt(), s.totalChunks(), s.totalFiles()));
   }
 
   private void dispatch(State state, Chunk chunk) {
     inFlight.put(chunk.index(), chunk);
     String worker = String.valueOf(Math.floorMod(chunk.index(), settings.workers()));
     deps.sharding().entityRefFor(FileWorker.TYPE_KEY, worker).tell(new FileWorker.ProcessChunk(
-        runId, state.spec().bucket(), chunk.index(), chunk.attempt(), chunk.files(), ctx.getSelf()));
+        runId, state.spec().bucket(), chunk.index(), chunk.attempt(), chunk.files()));
     timers.startSingleTimer(timerKey(chunk.index()), new ChunkTimedOut(chunk.index(), chunk.attempt()),
         settings.chunkTimeout());
   }
@@ -366,7 +367,7 @@ public final class IngestionSupervisor
     timers.cancel(timerKey(s.chunkIndex()));
     recording.put(chunk.index(), chunk);
     deps.sharding().entityRefFor(CompletionTracker.TYPE_KEY, runId).tell(new CompletionTracker.RecordChunk(
-        chunk.index(), chunk.files().size(), s.ingested(), s.quarantined(), s.settledAt(), ctx.getSelf()));
+        chunk.index(), chunk.files().size(), s.ingested(), s.quarantined(), s.settledAt()));
     return kick(state);
   }
 
@@ -410,15 +411,11 @@ public final class IngestionSupervisor
   }
 
   private void writeReadModel(State s, boolean force) {
-    Instant now = deps.clock().instant();
-    if (s.spec() == null || (!force && now.isBefore(lastReadModelWrite.plus(deps.readModelInterval())))) return;
-    lastReadModelWrite = now;
-    View v = view(s);
-    deps.runs().write(new RunStore.Control(runId, s.spec().bucket(), s.spec().prefix(), s.spec().expectedFiles(),
-            s.control().name(), s.offset(), v.listed(), s.listingFinished(), s.startedAt()), lastSequenceNumber(ctx))
-        .whenComplete((ok, e) -> {
-          if (e != null) log.warn("run {}: control read model write failed: {}", runId, e.toString());
-        });
+    if (s.spec() == null) return;
+    long version = lastSequenceNumber(ctx);
+    long listed = view(s).listed();
+    readModel.write(force, () -> deps.runs().write(new RunStore.Control(runId, s.spec().bucket(), s.spec().prefix(),
+        s.spec().expectedFiles(), s.control().name(), s.offset(), listed, s.listingFinished(), s.startedAt()), version));
   }
 
   @Override

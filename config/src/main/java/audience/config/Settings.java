@@ -150,14 +150,14 @@ public record Settings(
       int listPageSize, int chunkSize, int maxChunksInFlight, int fileParallelism,
       int writeBatchSize, int writeParallelism, long maxFileBytes, int workers,
       Duration chunkTimeout, Retry retry, int snapshotEvery, int logEveryChunks, Duration readModelInterval,
-      Duration askTimeout) {
+      Duration askTimeout, Duration wakeInterval) {
     static IngestionSettings from(Config c) {
       IngestionSettings s = new IngestionSettings(
           c.getInt("list-page-size"), c.getInt("chunk-size"), c.getInt("max-chunks-in-flight"),
           c.getInt("file-parallelism"), c.getInt("write-batch-size"), c.getInt("write-parallelism"),
           c.getBytes("max-file-bytes"), c.getInt("workers"), c.getDuration("chunk-timeout"),
           Retry.from(c.getConfig("retry")), c.getInt("snapshot-every"), c.getInt("log-every-chunks"),
-          c.getDuration("read-model-interval"), c.getDuration("ask-timeout"));
+          c.getDuration("read-model-interval"), c.getDuration("ask-timeout"), c.getDuration("wake-interval"));
       s.validate();
       return s;
     }
