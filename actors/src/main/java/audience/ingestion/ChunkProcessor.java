@@ -29,6 +29,8 @@ import java.util.concurrent.CompletionStage;
  * Redoing a chunk is harmless: every write is keyed by its file.
  */
 public final class ChunkProcessor {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ChunkProcessor.class);
+
   /** Kind recorded for a listed object that is gone by the time it is read. */
   public static final String MISSING_OBJECT = "MISSING_OBJECT";
 
@@ -110,6 +112,7 @@ public final class ChunkProcessor {
   }
 
   private FileOutcome bad(String runId, String bucket, String key, String kind, String reason) {
+    log.info("run {}: quarantined s3://{}/{}: {}", runId, bucket, key, reason);
     return new FileOutcome.Bad(new Quarantined(runId, bucket, key, kind, reason, clock.instant()));
   }
 }

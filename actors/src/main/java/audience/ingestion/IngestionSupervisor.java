@@ -295,6 +295,8 @@ public final class IngestionSupervisor
   /** Dispatches what the window allows, lists ahead when needed, closes the listing at its end. */
   private Effect<Event, State> kick(State state) {
     if (state.control() != Control.RUNNING) return Effect().none();
+    // settled chunks wait behind a slower one for their commit: they count too, or the window slides past the
+    // offset and a crash redoes more than the window
     while (inFlight.size() + recording.size() < settings.maxChunksInFlight()
         && (pending.size() >= settings.chunkSize() || (exhausted && !pending.isEmpty()))) {
       if (state.listingFinished() && nextAssign >= state.totalChunks()) {
