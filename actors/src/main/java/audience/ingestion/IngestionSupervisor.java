@@ -297,7 +297,7 @@ public final class IngestionSupervisor
     if (state.control() != Control.RUNNING) return Effect().none();
     // settled chunks wait behind a slower one for their commit: they count too, or the window slides past the
     // offset and a crash redoes more than the window
-    while (inFlight.size() + recording.size() < settings.maxChunksInFlight()
+    while (inFlight.size() + recording.size() + settled.size() < settings.maxChunksInFlight()
         && (pending.size() >= settings.chunkSize() || (exhausted && !pending.isEmpty()))) {
       if (state.listingFinished() && nextAssign >= state.totalChunks()) {
         pending.clear(); // keys that appeared after the listing was closed belong to another run

@@ -330,7 +330,7 @@ public final class DevStackMain {
 
   private void startDynalite() throws IOException {
     List<String> cmd = new ArrayList<>(List.of(node(),
-        devstackDir.resolve("node_modules/dynalite/cli.js").toString(),
+        devstackDir.resolve("dynamodb/server.cjs").toString(), // dynalite, surviving clients killed mid-request
         "--port", Integer.toString(ports.get(Service.DYNAMODB))));
     if (persistent) {
       cmd.add("--path");

@@ -2,6 +2,7 @@ package audience.http;
 
 import audience.ingestion.Ingestion;
 import audience.ingestion.IngestionSupervisor;
+import audience.ingestion.RunIds;
 import audience.ingestion.TriggerMessage;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -49,11 +50,14 @@ public final class OpsRoutes extends AllDirectives {
                 get(() -> onComplete(ingestion.list(), t -> complete(t.isSuccess()
                     ? JsonSupport.response(json, StatusCodes.OK, t.get())
                     : failure(t.failed().get())))))),
-            pathPrefix(PathMatchers.segment(), id -> concat(
-                pathEnd(() -> get(() -> reply(ingestion.require(id), StatusCodes.OK))),
-                path("pause", () -> post(() -> control(id, ingestion::pause))),
-                path("resume", () -> post(() -> control(id, ingestion::resume))),
-                path("cancel", () -> post(() -> control(id, ingestion::cancel)))))))));
+            pathPrefix(PathMatchers.segment(), id -> !id.matches(RunIds.PATTERN)
+                // Ingestion refuses such an id by throwing, which the default handler answers with a bare 500
+                ? complete(JsonSupport.error(json, StatusCodes.BAD_REQUEST, "not a run id: " + id))
+                : concat(
+                    pathEnd(() -> get(() -> reply(ingestion.require(id), StatusCodes.OK))),
+                    path("pause", () -> post(() -> control(id, ingestion::pause))),
+                    path("resume", () -> post(() -> control(id, ingestion::resume))),
+                    path("cancel", () -> post(() -> control(id, ingestion::cancel)))))))));
   }
 
   private Route start(String body) {
