@@ -7,6 +7,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Optional;
@@ -60,9 +61,22 @@ public final class Ingestion {
     return status(runId).thenApply(s -> s.orElseThrow(() -> new NoSuchElementException("no run " + runId)));
   }
 
+  /** One line of the runs listing, from the read model (at most {@code read-model-interval} behind). */
+  public record RunSummary(String runId, String state, String bucket, String prefix, long expectedFiles, long listed,
+                           long ingested, long quarantined, String warning, Instant startedAt, Instant completedAt,
+                           Instant updatedAt) {
+    static RunSummary of(RunStore.Row row) {
+      var c = row.control();
+      var p = row.progress();
+      return new RunSummary(c.runId(), p.completed() ? "completed" : c.control().toLowerCase(), c.bucket(),
+          c.prefix(), c.expectedFiles(), c.listed(), p.ingested(), p.quarantined(), p.warning(), c.startedAt(),
+          p.completed() ? p.completedAt() : null, row.updatedAt());
+    }
+  }
+
   /** Every run from the read model, newest first. */
-  public CompletionStage<List<RunStore.Row>> list() {
-    return runs.list();
+  public CompletionStage<List<RunSummary>> list() {
+    return runs.list().thenApply(rows -> rows.stream().map(RunSummary::of).toList());
   }
 
   private EntityRef<IngestionSupervisor.Command> run(String runId) {

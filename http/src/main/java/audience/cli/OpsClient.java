@@ -42,10 +42,20 @@ final class OpsClient {
         .POST(HttpRequest.BodyPublishers.ofString(body)));
   }
 
+  /** JSON as sent, or plain text (e.g. a 404 for an unknown path) wrapped as {"error": text}. */
+  private JsonNode parse(String body) {
+    if (body.isBlank()) return json.createObjectNode();
+    try {
+      return json.readTree(body);
+    } catch (IOException notJson) {
+      return json.createObjectNode().put("error", body.strip());
+    }
+  }
+
   private Reply send(HttpRequest.Builder request) {
     try {
       HttpResponse<String> r = http.send(request.timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
-      return new Reply(r.statusCode(), r.body().isEmpty() ? json.createObjectNode() : json.readTree(r.body()));
+      return new Reply(r.statusCode(), parse(r.body()));
     } catch (ConnectException e) {
       throw new IllegalStateException("no service at " + base + " (start it with ./audience up or ./audience serve)");
     } catch (IOException e) {

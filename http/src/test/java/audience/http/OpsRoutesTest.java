@@ -150,13 +150,12 @@ class OpsRoutesTest {
 
     // The read model is written asynchronously: wait until the list shows the run finished and completed.
     JsonNode row = Poll.until("listed as finished", RUN_TIMEOUT, POLL, () -> rowOf(http.get("/ops/ingestions"), runId),
-        n -> n != null && n.path("control").path("control").asText().equals("FINISHED")
-            && n.path("progress").path("completed").asBoolean());
-    assertThat(row.path("control").path("bucket").asText()).isEqualTo(bucket);
-    assertThat(row.path("control").path("prefix").asText()).isEqualTo(PREFIX);
-    assertThat(row.path("control").path("listed").asLong()).isEqualTo(spec.files());
-    assertThat(row.path("progress").path("ingested").asLong()).isEqualTo(truth.expectedValidFiles());
-    assertThat(row.path("progress").path("quarantined").asLong()).isEqualTo(truth.expectedQuarantined());
+        n -> n != null && n.path("state").asText().equals("completed"));
+    assertThat(row.path("bucket").asText()).isEqualTo(bucket);
+    assertThat(row.path("prefix").asText()).isEqualTo(PREFIX);
+    assertThat(row.path("listed").asLong()).isEqualTo(spec.files());
+    assertThat(row.path("ingested").asLong()).isEqualTo(truth.expectedValidFiles());
+    assertThat(row.path("quarantined").asLong()).isEqualTo(truth.expectedQuarantined());
 
     Http.Reply pause = http.post("/ops/ingestions/" + runId + "/pause", "");
     assertError(pause, 409);
@@ -179,7 +178,7 @@ class OpsRoutesTest {
     assertThat(list.status()).as("%s", list).isEqualTo(200);
     assertThat(list.body().isArray()).as("%s", list).isTrue();
     return StreamSupport.stream(list.body().spliterator(), false)
-        .filter(n -> n.path("control").path("runId").asText().equals(runId)).findFirst().orElse(null);
+        .filter(n -> n.path("runId").asText().equals(runId)).findFirst().orElse(null);
   }
 
   private static void assertError(Http.Reply r, int status) {
