@@ -147,7 +147,14 @@ public final class DevStack implements AutoCloseable {
    * @param services the services to start (not empty)
    * @param devstackDir the devstack/ folder holding package.json, sns/server.mjs and node_modules
    */
-  public record Options(Path home, boolean persistent, Set<Service> services, Path devstackDir) {
+  public record Options(Path home, boolean persistent, Set<Service> services, Path devstackDir, int heapMb) {
+    /** The devstack JVM's default heap; S3Proxy's in-memory store needs about 11 KB per object. */
+    public static final int DEFAULT_HEAP_MB = 512;
+
+    public Options(Path home, boolean persistent, Set<Service> services, Path devstackDir) {
+      this(home, persistent, services, devstackDir, DEFAULT_HEAP_MB);
+    }
+
     public Options {
       Objects.requireNonNull(home, "home");
       Objects.requireNonNull(services, "services");
@@ -172,7 +179,12 @@ public final class DevStack implements AutoCloseable {
 
     /** The same options with only the given services. */
     public Options withServices(Service first, Service... rest) {
-      return new Options(home, persistent, EnumSet.of(first, rest), devstackDir);
+      return new Options(home, persistent, EnumSet.of(first, rest), devstackDir, heapMb);
+    }
+
+    /** The same options with a devstack JVM heap of {@code mb} megabytes. */
+    public Options withHeapMb(int mb) {
+      return new Options(home, persistent, services, devstackDir, mb);
     }
   }
 
@@ -212,7 +224,7 @@ public final class DevStack implements AutoCloseable {
 
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx512m");
+    cmd.add("-Xmx" + options.heapMb() + "m");
     cmd.add("-cp");
     cmd.add(absoluteClassPath(System.getProperty("java.class.path")));
     cmd.add(DevStackMain.class.getName());

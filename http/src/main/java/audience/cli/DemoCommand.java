@@ -24,7 +24,8 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path home = Path.of("run", "demo-" + Instant.now().toEpochMilli());
-    try (DevStack devstack = DevStack.start(DevStack.Options.transientIn(home));
+    try (DevStack devstack = DevStack.start(DevStack.Options.transientIn(home)
+        .withHeapMb(Local.devstackHeapMbFor(files)));
          Service service = Service.start(Local.settings(devstack, Map.of("audience.http.port", 0)))) {
       GeneratorSpec spec = new GeneratorSpec(files, badFiles == null ? files / 100 : badFiles, seed,
           service.node().settings().resources().rawBucket(), "demo/", 0.1);

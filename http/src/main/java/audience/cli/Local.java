@@ -13,7 +13,17 @@ final class Local {
   /** Where `./audience up` and `./audience devstack` keep the emulators' data, logs and endpoints. */
   static final Path DEFAULT_DEVSTACK_HOME = Path.of("run", "devstack");
 
+  /** Devstack heap per generated file: S3Proxy's in-memory store takes an 8 KB block and more per object. */
+  private static final long DEVSTACK_BYTES_PER_FILE = 16 * 1024;
+  private static final int DEVSTACK_BASE_HEAP_MB = 256;
+
   private Local() {}
+
+  /** The devstack JVM's -Xmx for a data set: the default, or more when the in-memory S3 store needs it. */
+  static int devstackHeapMbFor(int files) {
+    return (int) Math.max(DevStack.Options.DEFAULT_HEAP_MB,
+        DEVSTACK_BASE_HEAP_MB + files * DEVSTACK_BYTES_PER_FILE / (1024 * 1024));
+  }
 
   static Settings settings(Path devstackHome, Map<String, ?> extra) {
     Map<String, Object> overrides = new HashMap<>(extra);

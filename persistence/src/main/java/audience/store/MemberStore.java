@@ -55,7 +55,8 @@ public final class MemberStore {
         .thenApply(r -> r.items().stream().findFirst());
   }
 
-  static Map<String, AttributeValue> toItem(Snapshot snapshot) {
+  /** The item a snapshot is stored as. */
+  public static Map<String, AttributeValue> toItem(Snapshot snapshot) {
     MemberProfile p = snapshot.profile();
     Map<String, AttributeValue> item = new HashMap<>(24);
     item.put(MEMBER_ID, s(p.memberId()));
