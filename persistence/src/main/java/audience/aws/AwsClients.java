@@ -59,11 +59,16 @@ public record AwsClients(
         .httpClientBuilder(NettyNioAsyncHttpClient.builder()
             .maxConcurrency(settings.maxConcurrency())
             .connectionAcquisitionTimeout(CONNECTION_ACQUIRE_TIMEOUT))
-        .overrideConfiguration(ClientOverrideConfiguration.builder()
-            .apiCallTimeout(settings.apiCallTimeout())
-            .build());
+        .overrideConfiguration(overrides(settings));
     if (!endpoint.isEmpty()) builder.endpointOverride(URI.create(endpoint));
     return builder;
+  }
+
+  /** A whole-call timeout schedules a timer per request: only when asked for (the HTTP client's read timeout stays). */
+  private static ClientOverrideConfiguration overrides(AwsSettings settings) {
+    ClientOverrideConfiguration.Builder b = ClientOverrideConfiguration.builder();
+    if (!settings.apiCallTimeout().isZero()) b.apiCallTimeout(settings.apiCallTimeout());
+    return b.build();
   }
 
   @Override
