@@ -6,7 +6,6 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 @Command(name = "devstack", mixinStandardHelpOptions = true,
     description = "Run the local AWS emulators (S3, DynamoDB, Kinesis, SNS, SQS) with persistent data until stopped.")
@@ -20,14 +19,10 @@ final class DevstackCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     DevStack devstack = DevStack.start(transientData ? DevStack.Options.transientIn(home)
         : DevStack.Options.persistentIn(home));
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      devstack.close();
-      stopped.countDown();
-    }));
+    Shutdown shutdown = Shutdown.onSignal(devstack);
     System.err.println("devstack up: " + devstack.endpoints() + "; endpoints in " + home.resolve("endpoints.json")
         + " (Ctrl-C to stop)");
-    stopped.await();
+    shutdown.await();
     return 0;
   }
 }

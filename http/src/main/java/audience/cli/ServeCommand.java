@@ -6,7 +6,6 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Run one service node (local profile: against the devstack in --devstack-home; "
@@ -21,13 +20,9 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Map<String, Object> extra = httpPort == null ? Map.of() : Map.of("audience.http.port", httpPort);
     Service service = Service.start(Local.settings(devstackHome, extra));
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      service.close();
-      stopped.countDown();
-    }));
+    Shutdown shutdown = Shutdown.onSignal(service);
     System.err.println("serving on " + service.url() + "/ops (Ctrl-C to stop)");
-    stopped.await();
+    shutdown.await();
     return 0;
   }
 }

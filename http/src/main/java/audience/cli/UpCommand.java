@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 @Command(name = "up", mixinStandardHelpOptions = true,
     description = "Start the devstack (data kept in run/devstack) and one service node, ingest a demo data set "
@@ -33,12 +32,7 @@ final class UpCommand implements Callable<Integer> {
       devstack.close();
       throw e;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      service.close();
-      devstack.close();
-      stopped.countDown();
-    }));
+    Shutdown shutdown = Shutdown.onSignal(service, devstack);
     System.err.println("service on " + service.url() + "/ops; emulators " + devstack.endpoints());
     GeneratorSpec spec = new GeneratorSpec(files, badFiles == null ? files / 100 : badFiles, 1,
         service.node().settings().resources().rawBucket(), "demo/", 0.1);
@@ -46,7 +40,7 @@ final class UpCommand implements Callable<Integer> {
     System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(summary));
     System.err.println("serving on " + service.url() + "/ops; try ./audience status --url " + service.url()
         + " (Ctrl-C to stop)");
-    stopped.await();
+    shutdown.await();
     return 0;
   }
 }
