@@ -104,6 +104,11 @@ public final class ChunkProcessor {
           }
           ParseResult parsed = parser.parse(file.key(), bytes.asByteArrayUnsafe());
           if (parsed instanceof ParseResult.Valid v) {
+            long itemBytes = MemberStore.estimatedItemBytes(v.profile(), file.key());
+            if (itemBytes > MemberStore.MAX_ITEM_BYTES) {
+              return bad(runId, bucket, file.key(), RejectionKind.OVERSIZE.name(), RejectionKind.OVERSIZE.name()
+                  + ": record of about " + itemBytes + " bytes exceeds DynamoDB's item limit of " + MemberStore.MAX_ITEM_BYTES);
+            }
             return new FileOutcome.Good(new MemberStore.Snapshot(v.profile(), file.key(), runId));
           }
           ParseResult.Invalid i = (ParseResult.Invalid) parsed;

@@ -145,6 +145,36 @@ class IngestionIntegrationTest {
     assertThat(done.warning()).isEqualTo("expected 5 files, listed 0");
   }
 
+  @Test
+  void aValidFileTooLargeForOneDynamoDbItemIsQuarantinedNotRetriedForever() throws Exception {
+    String bucket = node.settings().resources().rawBucket();
+    DatasetGenerator generator = new DatasetGenerator(new GeneratorSpec(10, 0, 3L, bucket, "big/", 0.0));
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    var good = generator.file(firstGood(generator));
+    var tree = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(good.body());
+    var activity = tree.putArray("activity");
+    for (int i = 0; i < 6_000; i++) {
+      activity.addObject().put("type", "view").put("listingId", "listing-" + "x".repeat(60) + i)
+          .put("at", "2025-06-01T10:00:00Z");
+    }
+    byte[] big = json.writeValueAsBytes(tree);
+    assertThat(big.length).isBetween(400 * 1024, 1024 * 1024); // valid by the contract's size limit
+    node.aws().s3().putObject(b -> b.bucket(bucket).key("big/a-big.json"), AsyncRequestBody.fromBytes(big)).join();
+    node.aws().s3().putObject(b -> b.bucket(bucket).key("big/b-normal.json"), AsyncRequestBody.fromBytes(good.body())).join();
+    TestProbe<IngestionDone> probe = doneProbe();
+    node.wiring().ingestion().start(new RunSpec("big-run", bucket, "big/", 2, "test")).toCompletableFuture().join();
+    IngestionDone done = probe.fishForMessage(RUN_TIMEOUT, m -> m.runId().equals("big-run")
+        ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+        : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore()).get(0);
+    assertThat(done.ingested()).isEqualTo(1);
+    assertThat(done.quarantined()).isEqualTo(1);
+    var q = node.dependencies().quarantine().forRun("big-run").join();
+    assertThat(q).singleElement().satisfies(e -> {
+      assertThat(e.fileKey()).isEqualTo("big/a-big.json");
+      assertThat(e.reason()).startsWith("OVERSIZE: record of about").contains("item limit");
+    });
+  }
+
   private static int firstGood(DatasetGenerator g) {
     int i = 0;
     while (g.isBad(i) || g.file(i).gzip()) i++;

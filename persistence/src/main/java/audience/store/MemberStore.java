@@ -46,6 +46,18 @@ public final class MemberStore {
         item -> item.get(MEMBER_ID).s() + "\u0000" + item.get(LAST_ACTIVE).n());
   }
 
+  /** DynamoDB's item size limit. */
+  public static final int MAX_ITEM_BYTES = 400 * 1024;
+  private static final int FIXED_FIELDS_BYTES = 512;
+  private static final int ACTIVITY_OVERHEAD_BYTES = 64;
+
+  /** An upper estimate of the stored item's size: a valid file larger than DynamoDB allows must be refused, not retried. */
+  public static long estimatedItemBytes(MemberProfile p, String sourceKey) {
+    long bytes = FIXED_FIELDS_BYTES + p.email().length() + p.suburb().length() + sourceKey.length();
+    for (Activity a : p.activity()) bytes += ACTIVITY_OVERHEAD_BYTES + a.listingId().length();
+    return bytes;
+  }
+
   /** The member's newest snapshot, if any. */
   public CompletableFuture<Optional<Map<String, AttributeValue>>> newest(String memberId) {
     return dynamo.query(b -> b.tableName(table)
