@@ -82,7 +82,7 @@ public final class Guardian {
       sharding.init(Entity.of(IngestionSupervisor.TYPE_KEY,
           e -> IngestionSupervisor.create(e.getEntityId(), supervisorDeps)));
 
-      Ingestion runs = new Ingestion(ctx.getSystem(), deps.runs(), ingestion.askTimeout(), deps.clock());
+      Ingestion runs = new Ingestion(ctx.getSystem(), deps.aws().s3(), deps.runs(), ingestion.askTimeout(), deps.clock());
       if (settings.trigger().enabled()) {
         ctx.spawn(TriggerListener.create(deps.aws().sqs(), deps.resources().triggerQueueUrl(), settings.trigger(), runs),
             "trigger-listener");

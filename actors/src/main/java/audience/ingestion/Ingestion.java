@@ -1,9 +1,13 @@
 package audience.ingestion;
 
+import audience.store.Retrying;
 import audience.store.RunStore;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -16,20 +20,36 @@ import java.util.concurrent.CompletionStage;
 
 /** What the HTTP routes, the trigger listener and the CLI do with runs: start, steer and watch them. */
 public final class Ingestion {
+  private static final int HTTP_NOT_FOUND = 404;
   private final ClusterSharding sharding;
+  private final S3AsyncClient s3;
   private final RunStore runs;
   private final Duration askTimeout;
   private final Clock clock;
 
-  public Ingestion(ActorSystem<?> system, RunStore runs, Duration askTimeout, Clock clock) {
+  public Ingestion(ActorSystem<?> system, S3AsyncClient s3, RunStore runs, Duration askTimeout, Clock clock) {
     this.sharding = ClusterSharding.get(system);
+    this.s3 = s3;
     this.runs = runs;
     this.askTimeout = askTimeout;
     this.clock = clock;
   }
 
+  /**
+   * Starts the run (or answers that it already is). A bucket that does not exist is refused with
+   * IllegalArgumentException before any run is created, rather than left listing forever.
+   */
   public CompletionStage<IngestionSupervisor.Started> start(RunSpec spec) {
-    return run(spec.runId()).askWithStatus(reply -> new IngestionSupervisor.Start(spec, reply), askTimeout);
+    return s3.headBucket(b -> b.bucket(spec.bucket()))
+        .handle((ok, error) -> {
+          Throwable cause = error == null ? null : Retrying.unwrap(error);
+          if (cause instanceof NoSuchBucketException
+              || (cause instanceof S3Exception e && e.statusCode() == HTTP_NOT_FOUND)) {
+            throw new IllegalArgumentException("bucket " + spec.bucket() + " does not exist");
+          }
+          return spec; // other errors (throttling, permissions on HeadBucket) are left to the listing's retries
+        })
+        .thenCompose(s -> run(s.runId()).askWithStatus(reply -> new IngestionSupervisor.Start(s, reply), askTimeout));
   }
 
   public CompletionStage<IngestionSupervisor.View> pause(String runId) {

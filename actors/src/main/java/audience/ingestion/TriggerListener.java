@@ -80,8 +80,14 @@ public final class TriggerListener {
           return delete(sqs, queueUrl, m);
         })
         .exceptionally(e -> {
-          log.error("could not start run {} for message {}; it will be delivered again: {}", spec.runId(),
-              m.messageId(), e.toString());
+          Throwable cause = e.getCause() != null ? e.getCause() : e;
+          if (cause instanceof IllegalArgumentException refused) {
+            log.error("upload-complete message {} refused and dropped: {}", m.messageId(), refused.getMessage());
+            delete(sqs, queueUrl, m);
+          } else {
+            log.error("could not start run {} for message {}; it will be delivered again: {}", spec.runId(),
+                m.messageId(), e.toString());
+          }
           return null;
         });
   }

@@ -83,7 +83,7 @@ class IngestionProtocolTest {
     sharding.init(Entity.of(IngestionSupervisor.TYPE_KEY, e -> IngestionSupervisor.create(e.getEntityId(),
         new IngestionSupervisor.Dependencies(sharding, aws.s3(), runs, settings.ingestion(), Clock.systemUTC(),
             Duration.ofSeconds(1)))));
-    ingestion = new Ingestion(testKit.system(), runs, Duration.ofSeconds(10), Clock.systemUTC());
+    ingestion = new Ingestion(testKit.system(), aws.s3(), runs, Duration.ofSeconds(10), Clock.systemUTC());
   }
 
   @AfterAll

@@ -100,6 +100,14 @@ class OpsRoutesTest {
   }
 
   @Test
+  void aBucketThatDoesNotExistIsRefusedBeforeAnyRunStarts() {
+    Http.Reply r = http.post("/ops/ingestions", "{\"bucket\":\"no-such-bucket-here\",\"uploadId\":\"u-ghost\"}");
+    assertError(r, 400);
+    assertThat(r.body().path("error").asText()).isEqualTo("bucket no-such-bucket-here does not exist");
+    assertError(http.get("/ops/ingestions/" + RunIds.forUpload("no-such-bucket-here", "", "u-ghost")), 404);
+  }
+
+  @Test
   void aNegativeExpectedCountIsABadRequest() {
     Http.Reply r = http.post("/ops/ingestions",
         "{\"bucket\":\"%s\",\"prefix\":\"x/\",\"expectedFiles\":-3,\"uploadId\":\"u-neg\"}".formatted(bucket));
