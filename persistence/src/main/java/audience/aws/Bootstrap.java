@@ -3,6 +3,7 @@ package audience.aws;
 import audience.config.Settings.Resources;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
@@ -62,16 +63,25 @@ public final class Bootstrap {
     return new Resolved(triggerTopic, queueUrl, notifications);
   }
 
-  void createTables() {
-    createTable(CreateTableRequest.builder().tableName(resources.membersTable())
+  /** The members table's layout (hash memberId, range lastActive), under any name. */
+  public static CreateTableRequest.Builder membersLayout(String table) {
+    return CreateTableRequest.builder().tableName(table)
         .attributeDefinitions(attr("memberId", ScalarAttributeType.S), attr("lastActive", ScalarAttributeType.N))
-        .keySchema(key("memberId", KeyType.HASH), key("lastActive", KeyType.RANGE)));
+        .keySchema(key("memberId", KeyType.HASH), key("lastActive", KeyType.RANGE));
+  }
+
+  /** A table with one string hash key. */
+  public static CreateTableRequest.Builder hashKeyLayout(String table, String hashKey) {
+    return CreateTableRequest.builder().tableName(table)
+        .attributeDefinitions(attr(hashKey, ScalarAttributeType.S)).keySchema(key(hashKey, KeyType.HASH));
+  }
+
+  void createTables() {
+    createTable(membersLayout(resources.membersTable()));
     createTable(CreateTableRequest.builder().tableName(resources.quarantineTable())
         .attributeDefinitions(attr("runId", ScalarAttributeType.S), attr("fileKey", ScalarAttributeType.S))
         .keySchema(key("runId", KeyType.HASH), key("fileKey", KeyType.RANGE)));
-    createTable(CreateTableRequest.builder().tableName(resources.runsTable())
-        .attributeDefinitions(attr("runId", ScalarAttributeType.S))
-        .keySchema(key("runId", KeyType.HASH)));
+    createTable(hashKeyLayout(resources.runsTable(), "runId"));
     // pekko-persistence-dynamodb layout: par/num plus a keys-only GSI on num for currentPersistenceIds.
     createTable(CreateTableRequest.builder().tableName(resources.journalTable())
         .attributeDefinitions(attr("par", ScalarAttributeType.S), attr("num", ScalarAttributeType.N))
@@ -89,24 +99,29 @@ public final class Bootstrap {
   }
 
   private void createTable(CreateTableRequest.Builder request) {
+    createTable(aws.dynamo(), request);
+  }
+
+  /** Creates the table (on demand billing) unless it exists, then waits until it is ACTIVE. */
+  public static void createTable(DynamoDbAsyncClient dynamo, CreateTableRequest.Builder request) {
     CreateTableRequest r = request.billingMode(BillingMode.PAY_PER_REQUEST).build();
     try {
-      aws.dynamo().describeTable(b -> b.tableName(r.tableName())).join();
+      dynamo.describeTable(b -> b.tableName(r.tableName())).join();
     } catch (CompletionException e) {
       if (!(e.getCause() instanceof ResourceNotFoundException)) throw e;
       try {
-        aws.dynamo().createTable(r).join();
+        dynamo.createTable(r).join();
         log.info("created table {}", r.tableName());
       } catch (CompletionException c) {
         if (!(c.getCause() instanceof ResourceInUseException)) throw c;
       }
     }
-    awaitActive(r.tableName());
+    awaitActive(dynamo, r.tableName());
   }
 
-  private void awaitActive(String table) {
+  private static void awaitActive(DynamoDbAsyncClient dynamo, String table) {
     Instant deadline = Instant.now().plus(TABLE_ACTIVE_TIMEOUT);
-    while (aws.dynamo().describeTable(b -> b.tableName(table)).join().table().tableStatus() != TableStatus.ACTIVE) {
+    while (dynamo.describeTable(b -> b.tableName(table)).join().table().tableStatus() != TableStatus.ACTIVE) {
       if (Instant.now().isAfter(deadline)) throw new IllegalStateException("table " + table + " not ACTIVE after " + TABLE_ACTIVE_TIMEOUT);
       try {
         Thread.sleep(TABLE_POLL.toMillis()); // polling AWS for table state, not test synchronisation
