@@ -5,6 +5,7 @@ import audience.generator.GeneratorSpec;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -16,19 +17,16 @@ import java.util.concurrent.Callable;
     description = "Once, on fresh in-memory emulators: generate, trigger, ingest, verify; print a summary; "
         + "exit non-zero on any inconsistency.")
 final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--files", defaultValue = "20000", description = "Files (default: ${DEFAULT-VALUE}).") int files;
-  @Option(names = "--bad-files", description = "Bad files (default: 1% of --files).") Integer badFiles;
-  @Option(names = "--seed", defaultValue = "1") long seed;
+  @Mixin DemoData data;
   @Option(names = "--json", description = "Print the summary as one JSON line.") boolean jsonOut;
 
   @Override
   public Integer call() throws Exception {
     Path home = Path.of("run", "demo-" + Instant.now().toEpochMilli());
     try (DevStack devstack = DevStack.start(DevStack.Options.transientIn(home)
-        .withHeapMb(Local.devstackHeapMbFor(files)));
+        .withHeapMb(Local.devstackHeapMbFor(data.files)));
          Service service = Service.start(Local.settings(devstack, Map.of("audience.http.port", 0)))) {
-      GeneratorSpec spec = new GeneratorSpec(files, badFiles == null ? files / 100 : badFiles, seed,
-          service.node().settings().resources().rawBucket(), "demo/", 0.1);
+      GeneratorSpec spec = data.spec(service.node().settings().resources().rawBucket());
       ObjectNode summary = DemoRun.run(service.node(), spec, "demo-" + home.getFileName());
       ObjectMapper json = new ObjectMapper();
       System.out.println(jsonOut ? json.writeValueAsString(summary)

@@ -94,34 +94,37 @@ final class OpsCommands {
     }
   }
 
-  @Command(name = "pause", mixinStandardHelpOptions = true, description = "Pause a run (chunks in flight finish).")
-  static final class Pause extends OpsCommand {
+  /** A state change of one run: POST /ops/ingestions/{id}/{action}. */
+  abstract static class ControlCommand extends OpsCommand {
     @Parameters(index = "0", paramLabel = "RUN") String runId;
+
+    abstract String action();
 
     @Override
     public Integer call() throws Exception {
-      return print(new OpsClient(url).post("ops/ingestions/" + runId + "/pause", ""));
+      return print(new OpsClient(url).post("ops/ingestions/" + runId + "/" + action(), ""));
+    }
+  }
+
+  @Command(name = "pause", mixinStandardHelpOptions = true, description = "Pause a run (chunks in flight finish).")
+  static final class Pause extends ControlCommand {
+    String action() {
+      return "pause";
     }
   }
 
   @Command(name = "resume", mixinStandardHelpOptions = true, description = "Resume a paused run.")
-  static final class Resume extends OpsCommand {
-    @Parameters(index = "0", paramLabel = "RUN") String runId;
-
-    @Override
-    public Integer call() throws Exception {
-      return print(new OpsClient(url).post("ops/ingestions/" + runId + "/resume", ""));
+  static final class Resume extends ControlCommand {
+    String action() {
+      return "resume";
     }
   }
 
   @Command(name = "cancel", mixinStandardHelpOptions = true,
       description = "Cancel a run: nothing more is dispatched; unprocessed files stay listed as not processed.")
-  static final class Cancel extends OpsCommand {
-    @Parameters(index = "0", paramLabel = "RUN") String runId;
-
-    @Override
-    public Integer call() throws Exception {
-      return print(new OpsClient(url).post("ops/ingestions/" + runId + "/cancel", ""));
+  static final class Cancel extends ControlCommand {
+    String action() {
+      return "cancel";
     }
   }
 }

@@ -5,6 +5,7 @@ import audience.generator.GeneratorSpec;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -16,8 +17,7 @@ import java.util.concurrent.Callable;
     description = "Start the devstack (data kept in run/devstack) and one service node, ingest a demo data set "
         + "through the SNS trigger with progress, then keep serving until Ctrl-C.")
 final class UpCommand implements Callable<Integer> {
-  @Option(names = "--files", defaultValue = "20000", description = "Demo files (default: ${DEFAULT-VALUE}).") int files;
-  @Option(names = "--bad-files", description = "Bad files (default: 1% of --files).") Integer badFiles;
+  @Mixin DemoData data;
   @Option(names = "--home", defaultValue = "run/devstack", description = "Devstack folder (default: ${DEFAULT-VALUE}).")
   Path home;
   @Option(names = "--http-port", description = "HTTP port (default: audience.http.port, 8080).") Integer httpPort;
@@ -34,8 +34,7 @@ final class UpCommand implements Callable<Integer> {
     }
     Shutdown shutdown = Shutdown.onSignal(service, devstack);
     System.err.println("service on " + service.url() + "/ops; emulators " + devstack.endpoints());
-    GeneratorSpec spec = new GeneratorSpec(files, badFiles == null ? files / 100 : badFiles, 1,
-        service.node().settings().resources().rawBucket(), "demo/", 0.1);
+    GeneratorSpec spec = data.spec(service.node().settings().resources().rawBucket());
     ObjectNode summary = DemoRun.run(service.node(), spec, "up-" + Instant.now().toEpochMilli());
     System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(summary));
     System.err.println("serving on " + service.url() + "/ops; try ./audience status --url " + service.url()

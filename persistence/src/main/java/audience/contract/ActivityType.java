@@ -6,8 +6,9 @@ import java.util.Optional;
 public enum ActivityType implements WireEnum {
   SEARCH("search"), VIEW("view"), ENQUIRY("enquiry"), SAVE("save");
 
+  private static final ActivityType[] VALUES = values();
   /** Human readable list of the accepted wire values, for rejection details. */
-  public static final String EXPECTED = "search, view, enquiry, save";
+  public static final String EXPECTED = WireEnum.expected(VALUES);
 
   private final String wire;
 
@@ -20,14 +21,8 @@ public enum ActivityType implements WireEnum {
     return wire;
   }
 
-  /** The activity type for an exact (case-sensitive) wire value. */
+  /** The constant for an exact (case-sensitive) wire value. */
   public static Optional<ActivityType> fromWire(String s) {
-    return Optional.ofNullable(switch (s) {
-      case "search" -> SEARCH;
-      case "view" -> VIEW;
-      case "enquiry" -> ENQUIRY;
-      case "save" -> SAVE;
-      default -> null;
-    });
+    return WireEnum.fromWire(VALUES, s);
   }
 }

@@ -6,8 +6,9 @@ import java.util.Optional;
 public enum AuState implements WireEnum {
   NSW, VIC, QLD, WA, SA, TAS, ACT, NT;
 
+  private static final AuState[] VALUES = values();
   /** Human readable list of the accepted wire values, for rejection details. */
-  public static final String EXPECTED = "NSW, VIC, QLD, WA, SA, TAS, ACT, NT";
+  public static final String EXPECTED = WireEnum.expected(VALUES);
 
   @Override
   public String wire() {
@@ -16,16 +17,6 @@ public enum AuState implements WireEnum {
 
   /** The state for an exact (case-sensitive) wire value. */
   public static Optional<AuState> fromWire(String s) {
-    return Optional.ofNullable(switch (s) {
-      case "NSW" -> NSW;
-      case "VIC" -> VIC;
-      case "QLD" -> QLD;
-      case "WA" -> WA;
-      case "SA" -> SA;
-      case "TAS" -> TAS;
-      case "ACT" -> ACT;
-      case "NT" -> NT;
-      default -> null;
-    });
+    return WireEnum.fromWire(VALUES, s);
   }
 }

@@ -6,8 +6,9 @@ import java.util.Optional;
 public enum Intent implements WireEnum {
   BUY("buy"), RENT("rent"), SELL("sell"), INVEST("invest");
 
+  private static final Intent[] VALUES = values();
   /** Human readable list of the accepted wire values, for rejection details. */
-  public static final String EXPECTED = "buy, rent, sell, invest";
+  public static final String EXPECTED = WireEnum.expected(VALUES);
 
   private final String wire;
 
@@ -20,14 +21,8 @@ public enum Intent implements WireEnum {
     return wire;
   }
 
-  /** The intent for an exact (case-sensitive) wire value. */
+  /** The constant for an exact (case-sensitive) wire value. */
   public static Optional<Intent> fromWire(String s) {
-    return Optional.ofNullable(switch (s) {
-      case "buy" -> BUY;
-      case "rent" -> RENT;
-      case "sell" -> SELL;
-      case "invest" -> INVEST;
-      default -> null;
-    });
+    return WireEnum.fromWire(VALUES, s);
   }
 }

@@ -6,8 +6,9 @@ import java.util.Optional;
 public enum PropertyType implements WireEnum {
   HOUSE("house"), APARTMENT("apartment"), TOWNHOUSE("townhouse"), LAND("land");
 
+  private static final PropertyType[] VALUES = values();
   /** Human readable list of the accepted wire values, for rejection details. */
-  public static final String EXPECTED = "house, apartment, townhouse, land";
+  public static final String EXPECTED = WireEnum.expected(VALUES);
 
   private final String wire;
 
@@ -20,14 +21,8 @@ public enum PropertyType implements WireEnum {
     return wire;
   }
 
-  /** The property type for an exact (case-sensitive) wire value. */
+  /** The constant for an exact (case-sensitive) wire value. */
   public static Optional<PropertyType> fromWire(String s) {
-    return Optional.ofNullable(switch (s) {
-      case "house" -> HOUSE;
-      case "apartment" -> APARTMENT;
-      case "townhouse" -> TOWNHOUSE;
-      case "land" -> LAND;
-      default -> null;
-    });
+    return WireEnum.fromWire(VALUES, s);
   }
 }

@@ -78,9 +78,9 @@ public final class MemberStore {
     item.put("optIn", AttributeValue.fromBool(p.optIn()));
     item.put("suburb", s(p.suburb()));
     item.put("postcode", s(p.postcode()));
-    item.put("state", s(p.state().name()));
-    item.put("intent", s(p.intent().name().toLowerCase()));
-    item.put("propertyType", s(p.propertyType().name().toLowerCase()));
+    item.put("state", s(p.state().wire()));
+    item.put("intent", s(p.intent().wire()));
+    item.put("propertyType", s(p.propertyType().wire()));
     item.put("bedrooms", n(p.bedrooms()));
     item.put("priceMin", n(p.priceMin()));
     item.put("priceMax", n(p.priceMax()));
@@ -94,7 +94,7 @@ public final class MemberStore {
 
   private static AttributeValue activity(Activity a) {
     return AttributeValue.fromM(Map.of(
-        "type", s(a.type().name().toLowerCase()),
+        "type", s(a.type().wire()),
         "listingId", s(a.listingId()),
         "at", s(a.at().toString())));
   }
