@@ -12,7 +12,9 @@ import java.util.Map;
  * Every setting the service reads, typed. Loaded in layers, first wins:
  * explicit overrides, system properties, the profile overlay ({@code audience-<profile>.conf}),
  * the cluster overlay when {@code audience.cluster = true}, {@code application.conf},
- * {@code audience-pekko.conf} (the actors module's Pekko settings), then every {@code reference.conf}.
+ * {@code audience-pekko.conf} (the actors module's Pekko settings: cluster, sharding, serialization),
+ * {@code audience-persistence.conf} (the persistence module's journal and snapshot plugins), then every
+ * {@code reference.conf}.
  */
 public record Settings(
     String profile,
@@ -49,6 +51,7 @@ public record Settings(
     Config reference = ConfigFactory.parseResources(loader, "reference.conf", options);
     Config base = ConfigFactory.parseResourcesAnySyntax(loader, "application", options)
         .withFallback(ConfigFactory.parseResourcesAnySyntax(loader, "audience-pekko", options))
+        .withFallback(ConfigFactory.parseResourcesAnySyntax(loader, "audience-persistence", options))
         .withFallback(reference);
     Config env = overrides.withFallback(ConfigFactory.systemProperties());
     // Resolve once just to learn the profile and cluster flag, then stack the overlays.
@@ -184,9 +187,11 @@ public record Settings(
     }
   }
 
-  public record HttpSettings(String iface, int port) {
+  /** The HTTP server; {@code portFile}, when not empty, receives the bound port (for a service on port 0). */
+  public record HttpSettings(String iface, int port, String portFile) {
     static HttpSettings from(Config c) {
-      return new HttpSettings(c.getString("interface"), c.getInt("port"));
+      return new HttpSettings(c.getString("interface"), c.getInt("port"), c.getString("port-file"));
     }
   }
+
 }

@@ -1,0 +1,74 @@
+package audience.cli;
+
+import audience.service.AudienceNode;
+import audience.generator.GeneratorSpec;
+import audience.generator.GroundTruth;
+import audience.ingestion.IngestionStatus;
+import audience.ingestion.RunIds;
+import audience.store.RunAudit;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The demo pipeline shared by {@code up} and {@code demo}: generate a data set, publish the upload-complete
+ * message to SNS, follow the run to its end, then read the stores back and compare with the ground truth.
+ */
+final class DemoRun {
+  private DemoRun() {}
+
+  static ObjectNode run(AudienceNode node, GeneratorSpec spec, String uploadId) throws InterruptedException {
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode summary = json.createObjectNode();
+
+    Instant t0 = Instant.now();
+    GroundTruth truth = GenerateCommand.write(node.aws().s3(), spec);
+    long generateMs = Duration.between(t0, Instant.now()).toMillis();
+    summary.putObject("generate").put("files", truth.files()).put("bad", truth.expectedQuarantined())
+        .put("expectedIngested", truth.expectedValidFiles()).put("distinctMembers", truth.distinctMembers())
+        .put("ms", generateMs);
+
+    String message = json.createObjectNode().put("bucket", spec.bucket()).put("prefix", spec.prefix())
+        .put("expectedFiles", spec.files()).put("uploadId", uploadId).toString();
+    Instant published = Instant.now();
+    node.aws().sns().publish(b -> b.topicArn(node.dependencies().resources().triggerTopicArn()).message(message)).join();
+    String runId = RunIds.forUpload(spec.bucket(), spec.prefix(), uploadId);
+
+    IngestionStatus[] last = new IngestionStatus[1];
+    ProgressView.follow("ingest " + runId, () -> {
+      Optional<IngestionStatus> s = node.wiring().ingestion().status(runId).toCompletableFuture().join();
+      if (s.isEmpty()) return new ProgressView.Snapshot(0, spec.files(), "waiting for the trigger", false);
+      last[0] = s.get();
+      return new ProgressView.Snapshot(s.get().settled(), s.get().listingFinished() ? s.get().listed() : spec.files(),
+          "quarantined " + s.get().quarantined(), s.get().done());
+    });
+    IngestionStatus status = last[0];
+    long ingestMs = Duration.between(published, status.completedAt() == null ? Instant.now() : status.completedAt()).toMillis();
+    summary.putObject("ingest").put("runId", runId).put("state", status.state()).put("listed", status.listed())
+        .put("ingested", status.ingested()).put("quarantined", status.quarantined()).put("ms", ingestMs)
+        .put("filesPerSecond", Math.round(status.listed() * 1000.0 / Math.max(ingestMs, 1)))
+        .put("warning", status.warning());
+
+    Instant a0 = Instant.now();
+    var deps = node.dependencies();
+    RunAudit.Result audit = RunAudit.audit(node.aws().s3(), node.aws().dynamo(), deps.members(), deps.quarantine(),
+        spec.bucket(), spec.prefix(), runId);
+    ObjectNode a = summary.putObject("audit").put("listed", audit.listed()).put("ingested", audit.ingested())
+        .put("quarantined", audit.quarantined()).put("lost", audit.lost()).put("doubled", audit.doubled())
+        .put("ms", Duration.between(a0, Instant.now()).toMillis());
+    a.putPOJO("lostSample", audit.lostSample());
+
+    boolean consistent = audit.consistent()
+        && audit.listed() == truth.files()
+        && audit.ingested() == truth.expectedValidFiles()
+        && audit.quarantined() == truth.expectedQuarantined()
+        && status.state().equals("completed")
+        && status.ingested() == audit.ingested()
+        && status.quarantined() == audit.quarantined();
+    summary.put("consistent", consistent);
+    return summary;
+  }
+}

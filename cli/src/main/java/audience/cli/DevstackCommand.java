@@ -1,0 +1,29 @@
+package audience.cli;
+
+import audience.service.Shutdown;
+import audience.devstack.DevStack;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "devstack", mixinStandardHelpOptions = true,
+    description = "Run the local AWS emulators (S3, DynamoDB, Kinesis, SNS, SQS) with persistent data until stopped.")
+final class DevstackCommand implements Callable<Integer> {
+  @Option(names = "--home", description = "Data, logs and endpoints.json (default: ${DEFAULT-VALUE}).",
+      defaultValue = "run/devstack")
+  Path home;
+  @Option(names = "--transient", description = "Keep nothing across restarts (faster S3 listing).") boolean transientData;
+
+  @Override
+  public Integer call() throws Exception {
+    DevStack devstack = DevStack.start(transientData ? DevStack.Options.transientIn(home)
+        : DevStack.Options.persistentIn(home));
+    Shutdown shutdown = Shutdown.onSignal(devstack);
+    System.err.println("devstack up: " + devstack.endpoints() + "; endpoints in " + home.resolve("endpoints.json")
+        + " (Ctrl-C to stop)");
+    shutdown.await();
+    return 0;
+  }
+}

@@ -1,0 +1,131 @@
+package audience.cli;
+
+import audience.service.Service;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.net.URI;
+import java.util.concurrent.Callable;
+
+/** Operator commands: thin clients of the /ops endpoints of a running service. */
+final class OpsCommands {
+  private OpsCommands() {}
+
+  static final String DEFAULT_URL = "http://127.0.0.1:8080";
+
+  abstract static class OpsCommand implements Callable<Integer> {
+    @Option(names = "--url", description = "Service URL (default: ${DEFAULT-VALUE}).", defaultValue = DEFAULT_URL)
+    String url;
+
+    final ObjectMapper json = new ObjectMapper();
+
+    int print(OpsClient.Reply reply) throws Exception {
+      if (!reply.ok()) {
+        System.err.println("error (" + reply.status() + "): " + reply.error());
+        return 1;
+      }
+      System.out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(reply.body()));
+      return 0;
+    }
+
+    /** Follows a run with a progress bar until it completes or is cancelled; returns its last status. */
+    JsonNode watch(OpsClient ops, String runId) throws InterruptedException {
+      JsonNode[] last = new JsonNode[1];
+      ProgressView.follow(runId, () -> {
+        OpsClient.Reply r = ops.get("ops/ingestions/" + runId);
+        if (!r.ok()) throw new IllegalStateException(r.error());
+        last[0] = r.body();
+        String state = r.body().path("state").asText();
+        long total = r.body().path("listingFinished").asBoolean() ? r.body().path("listed").asLong()
+            : r.body().path("expectedFiles").asLong(-1);
+        return new ProgressView.Snapshot(r.body().path("settled").asLong(), total,
+            state + ", quarantined " + r.body().path("quarantined").asLong() + ", ETA "
+                + r.body().path("etaSeconds").asLong(-1) + "s",
+            state.equals("completed") || state.equals("cancelled"));
+      });
+      return last[0];
+    }
+  }
+
+  @Command(name = "ingest", mixinStandardHelpOptions = true, description = "Start a run over s3://bucket/prefix.")
+  static final class Ingest extends OpsCommand {
+    @Parameters(index = "0", paramLabel = "s3://BUCKET/PREFIX") String location;
+    @Option(names = "--expected", description = "Files the upload is known to hold (a mismatch is warned about).")
+    Long expected;
+    @Option(names = "--upload-id", description = "Idempotency key: the same id names the same run.") String uploadId;
+    @Option(names = "--wait", description = "Follow the run with a progress bar until it is done.") boolean waitForIt;
+
+    @Override
+    public Integer call() throws Exception {
+      URI uri = URI.create(location);
+      if (!"s3".equals(uri.getScheme()) || uri.getHost() == null) {
+        System.err.println("error: expected s3://bucket/prefix, got " + location);
+        return 2;
+      }
+      ObjectNode body = json.createObjectNode().put("bucket", uri.getHost())
+          .put("prefix", uri.getPath().startsWith("/") ? uri.getPath().substring(1) : uri.getPath());
+      if (expected != null) body.put("expectedFiles", expected);
+      if (uploadId != null) body.put("uploadId", uploadId);
+      OpsClient ops = new OpsClient(url);
+      OpsClient.Reply reply = ops.post("ops/ingestions", body.toString());
+      if (!waitForIt || !reply.ok()) return print(reply);
+      JsonNode last = watch(ops, reply.body().path("runId").asText());
+      System.out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(last));
+      return 0;
+    }
+  }
+
+  @Command(name = "status", mixinStandardHelpOptions = true,
+      description = "Every run, or one run's progress (listed, done, quarantined, rate, ETA).")
+  static final class Status extends OpsCommand {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "RUN") String runId;
+    @Option(names = "--watch", description = "Follow the run with a progress bar until it is done.") boolean watch;
+
+    @Override
+    public Integer call() throws Exception {
+      OpsClient ops = new OpsClient(url);
+      if (runId == null) return print(ops.get("ops/ingestions"));
+      if (!watch) return print(ops.get("ops/ingestions/" + runId));
+      System.out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(watch(ops, runId)));
+      return 0;
+    }
+  }
+
+  /** A state change of one run: POST /ops/ingestions/{id}/{action}. */
+  abstract static class ControlCommand extends OpsCommand {
+    @Parameters(index = "0", paramLabel = "RUN") String runId;
+
+    abstract String action();
+
+    @Override
+    public Integer call() throws Exception {
+      return print(new OpsClient(url).post("ops/ingestions/" + runId + "/" + action(), ""));
+    }
+  }
+
+  @Command(name = "pause", mixinStandardHelpOptions = true, description = "Pause a run (chunks in flight finish).")
+  static final class Pause extends ControlCommand {
+    String action() {
+      return "pause";
+    }
+  }
+
+  @Command(name = "resume", mixinStandardHelpOptions = true, description = "Resume a paused run.")
+  static final class Resume extends ControlCommand {
+    String action() {
+      return "resume";
+    }
+  }
+
+  @Command(name = "cancel", mixinStandardHelpOptions = true,
+      description = "Cancel a run: nothing more is dispatched; unprocessed files stay listed as not processed.")
+  static final class Cancel extends ControlCommand {
+    String action() {
+      return "cancel";
+    }
+  }
+}

@@ -1,0 +1,31 @@
+package audience.cli;
+
+import audience.service.Shutdown;
+import audience.service.Service;
+import audience.local.Local;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Run one service node (local profile: against the devstack in --devstack-home; "
+        + "AUDIENCE_PROFILE=aws: against AWS) until stopped.")
+final class ServeCommand implements Callable<Integer> {
+  @Option(names = "--devstack-home", description = "Devstack folder with endpoints.json (default: ${DEFAULT-VALUE}).",
+      defaultValue = "run/devstack")
+  Path devstackHome;
+  @Option(names = "--http-port", description = "HTTP port (default: audience.http.port).") Integer httpPort;
+
+  @Override
+  public Integer call() throws Exception {
+    Map<String, Object> extra = httpPort == null ? Map.of() : Map.of("audience.http.port", httpPort);
+    Service service = Service.start(Local.settings(devstackHome, extra));
+    Shutdown shutdown = Shutdown.onSignal(service);
+    System.err.println("serving on " + service.url() + "/ops (Ctrl-C to stop)");
+    shutdown.await();
+    return 0;
+  }
+}

@@ -1,0 +1,81 @@
+package audience.service;
+
+import audience.aws.AwsClients;
+import audience.aws.Bootstrap;
+import audience.config.Settings;
+import audience.store.BatchWriter;
+import audience.store.MemberStore;
+import audience.store.QuarantineStore;
+import audience.store.RunStore;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** One service node: AWS clients, bootstrap of its resources, the actor system and its wiring. */
+public final class AudienceNode implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AudienceNode.class);
+  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+
+  private final Settings settings;
+  private final AwsClients aws;
+  private final Guardian.Dependencies deps;
+  private final ActorSystem<Void> system;
+  private final Guardian.Wiring wiring;
+
+  private AudienceNode(Settings settings, AwsClients aws, Guardian.Dependencies deps, ActorSystem<Void> system,
+                       Guardian.Wiring wiring) {
+    this.settings = settings;
+    this.aws = aws;
+    this.deps = deps;
+    this.system = system;
+    this.wiring = wiring;
+  }
+
+  public static AudienceNode start(Settings settings) {
+    AwsClients aws = AwsClients.create(settings.aws());
+    try {
+      Bootstrap.Resolved resources = new Bootstrap(aws, settings.resources()).run();
+      BatchWriter writer = new BatchWriter(aws.dynamo(), settings.ingestion().retry());
+      var r = settings.resources();
+      Guardian.Dependencies deps = new Guardian.Dependencies(settings, aws, resources,
+          new MemberStore(aws.dynamo(), r.membersTable(), writer),
+          new QuarantineStore(aws.dynamo(), r.quarantineTable(), writer),
+          new RunStore(aws.dynamo(), r.runsTable()), Clock.systemUTC());
+      CompletableFuture<Guardian.Wiring> ready = new CompletableFuture<>();
+      ActorSystem<Void> system = ActorSystem.create(Guardian.create(deps, ready), "audience", settings.config());
+      Guardian.Wiring wiring = ready.get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      log.info("node up: profile {}, cluster address {}", settings.profile(), system.address());
+      return new AudienceNode(settings, aws, deps, system, wiring);
+    } catch (Exception e) {
+      aws.close();
+      throw new IllegalStateException("node failed to start: " + e.getMessage(), e);
+    }
+  }
+
+  public Settings settings() { return settings; }
+
+  public AwsClients aws() { return aws; }
+
+  public Guardian.Dependencies dependencies() { return deps; }
+
+  public ActorSystem<Void> system() { return system; }
+
+  public Guardian.Wiring wiring() { return wiring; }
+
+  @Override
+  public void close() {
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(SHUTDOWN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("actor system did not terminate within {}: {}", SHUTDOWN_TIMEOUT, e.toString());
+    }
+    aws.close();
+  }
+}

@@ -1,0 +1,32 @@
+package audience.service;
+
+import audience.service.AudienceNode;
+import audience.config.Settings;
+import audience.http.HttpServer;
+import audience.http.OpsRoutes;
+import org.apache.pekko.http.javadsl.ServerBinding;
+
+/** A service node with its HTTP endpoints. */
+public record Service(AudienceNode node, ServerBinding binding) implements AutoCloseable {
+
+  public static Service start(Settings settings) {
+    AudienceNode node = AudienceNode.start(settings);
+    try {
+      ServerBinding binding = HttpServer.start(node.system(), settings.http(),
+          new OpsRoutes(node.wiring().ingestion()).routes());
+      return new Service(node, binding);
+    } catch (RuntimeException e) {
+      node.close();
+      throw e;
+    }
+  }
+
+  public String url() {
+    return "http://" + binding.localAddress().getHostString() + ":" + binding.localAddress().getPort();
+  }
+
+  @Override
+  public void close() {
+    node.close();
+  }
+}

@@ -1,0 +1,19 @@
+package audience.service;
+
+import audience.config.Settings;
+
+/**
+ * The service's main: one node with its HTTP endpoints, configured by HOCON only (system properties,
+ * {@code AUDIENCE_*} variables, {@code application.conf}; see reference.conf), until SIGTERM or Ctrl-C.
+ * What {@code target/audience-service.jar} runs; {@code ./audience serve} does the same against the devstack.
+ */
+public final class ServiceMain {
+  private ServiceMain() {}
+
+  public static void main(String[] args) throws Exception {
+    Service service = Service.start(Settings.load());
+    Shutdown shutdown = Shutdown.onSignal(service);
+    System.err.println("serving on " + service.url() + "/ops (profile " + service.node().settings().profile() + ")");
+    shutdown.await();
+  }
+}

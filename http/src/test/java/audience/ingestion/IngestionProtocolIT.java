@@ -1,0 +1,210 @@
+package audience.ingestion;
+
+import audience.testkit.TestNodes;
+import audience.aws.AwsClients;
+import audience.aws.Bootstrap;
+import audience.config.Settings;
+import audience.devstack.DevStack;
+import audience.store.RunStore;
+import com.typesafe.config.ConfigFactory;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The supervisor, worker and tracker protocols with a stand-in chunk handler (S3 listing is the real
+ * emulator; the journal is Pekko's in-memory test journal): a worker that dies mid-chunk, pause and resume.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class IngestionProtocolIT {
+  private static final Duration TIMEOUT = Duration.ofSeconds(60);
+  private static final int CHUNK = 10;
+
+  private ActorTestKit testKit;
+  private Settings settings;
+  private AwsClients aws;
+  private final Map<String, FileWorker.ChunkHandler> handlers = new ConcurrentHashMap<>();
+  private ActorRef<Topic.Command<IngestionDone>> topic;
+  private Ingestion ingestion;
+
+  @BeforeAll
+  void start() {
+    settings = TestNodes.settings(DevStack.shared(), Map.of(
+        "audience.ingestion.chunk-size", CHUNK,
+        "audience.ingestion.list-page-size", 25,
+        "audience.ingestion.max-chunks-in-flight", 3,
+        "audience.ingestion.workers", 2,
+        "audience.ingestion.chunk-timeout", "2s",
+        "audience.ingestion.retry.min-backoff", "10ms",
+        "audience.ingestion.retry.max-backoff", "100ms"));
+    aws = AwsClients.create(settings.aws());
+    new Bootstrap(aws, settings.resources()).run();
+    testKit = ActorTestKit.create("protocol", PersistenceTestKitPlugin.getInstance().config()
+        .withFallback(ConfigFactory.parseString("pekko.persistence.snapshot-store.plugin = \"\""))
+        .withFallback(settings.config()));
+    Cluster cluster = Cluster.get(testKit.system());
+    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    topic = testKit.spawn(Topic.create(IngestionDone.class, IngestionDone.TOPIC));
+    ClusterSharding sharding = ClusterSharding.get(testKit.system());
+    RunStore runs = new RunStore(aws.dynamo(), settings.resources().runsTable());
+    // Each run picks its handler by run id, so tests don't share behaviour.
+    sharding.init(Entity.of(FileWorker.TYPE_KEY, e -> FileWorker.create(e.getEntityId(),
+        (runId, bucket, files) -> handlers.get(runId).process(runId, bucket, files))));
+    sharding.init(Entity.of(CompletionTracker.TYPE_KEY, e -> CompletionTracker.create(e.getEntityId(),
+        new CompletionTracker.Dependencies(runs, done -> CompletableFuture.completedFuture("none"), topic,
+            Clock.systemUTC(), Duration.ofSeconds(1), 100))));
+    sharding.init(Entity.of(IngestionSupervisor.TYPE_KEY, e -> IngestionSupervisor.create(e.getEntityId(),
+        new IngestionSupervisor.Dependencies(sharding, aws.s3(), runs, settings.ingestion(), Clock.systemUTC(),
+            Duration.ofSeconds(1)))));
+    ingestion = new Ingestion(testKit.system(), aws.s3(), runs, Duration.ofSeconds(10), Clock.systemUTC());
+  }
+
+  @AfterAll
+  void stop() {
+    if (testKit != null) testKit.shutdownTestKit();
+    if (aws != null) aws.close();
+  }
+
+  private void upload(String prefix, int files) {
+    String bucket = settings.resources().rawBucket();
+    CompletableFuture.allOf(IntStream.range(0, files).mapToObj(i -> aws.s3().putObject(
+        b -> b.bucket(bucket).key(prefix + String.format("f-%04d.json", i)), AsyncRequestBody.fromString("{}")))
+        .toArray(CompletableFuture[]::new)).join();
+  }
+
+  private TestProbe<IngestionDone> subscribe() {
+    TestProbe<IngestionDone> probe = testKit.createTestProbe();
+    topic.tell(Topic.subscribe(probe.getRef()));
+    return probe;
+  }
+
+  private RunSpec spec(String runId, String prefix) {
+    return new RunSpec(runId, settings.resources().rawBucket(), prefix, RunSpec.UNKNOWN, "test");
+  }
+
+  @Test
+  void aWorkerThatDiesMidChunkLosesNothing() {
+    upload("crash/", 95);
+    Map<String, Integer> seen = new ConcurrentHashMap<>();
+    AtomicBoolean crashed = new AtomicBoolean();
+    handlers.put("crash-run", (runId, bucket, files) -> {
+      files.forEach(f -> seen.merge(f.key(), 1, Integer::sum));
+      if (files.get(0).key().equals("crash/f-0040.json") && crashed.compareAndSet(false, true)) {
+        throw new IllegalStateException("worker dies mid-chunk"); // the worker actor fails and is restarted
+      }
+      return CompletableFuture.completedFuture(new ChunkProcessor.Outcome(files.size() - 1, 1));
+    });
+    TestProbe<IngestionDone> probe = subscribe();
+    assertThat(ingestion.start(spec("crash-run", "crash/")).toCompletableFuture().join().created()).isTrue();
+
+    IngestionDone done = fishDone(probe, "crash-run");
+    assertThat(crashed).isTrue();
+    assertThat(done.listed()).isEqualTo(95);
+    assertThat(done.ingested() + done.quarantined()).isEqualTo(95);
+    assertThat(done.quarantined()).isEqualTo(10); // one per chunk, each chunk counted once
+    assertThat(seen).hasSize(95);
+    assertThat(seen.get("crash/f-0040.json")).isEqualTo(2);
+    assertThat(seen.get("crash/f-0000.json")).isEqualTo(1);
+  }
+
+  @Test
+  void aFailingChunkIsRetriedUntilItSettles() {
+    upload("flaky/", 30);
+    AtomicBoolean failed = new AtomicBoolean();
+    handlers.put("flaky-run", (runId, bucket, files) -> failed.compareAndSet(false, true)
+        ? CompletableFuture.failedFuture(new RuntimeException("DynamoDB down"))
+        : CompletableFuture.completedFuture(new ChunkProcessor.Outcome(files.size(), 0)));
+    TestProbe<IngestionDone> probe = subscribe();
+    ingestion.start(spec("flaky-run", "flaky/")).toCompletableFuture().join();
+    IngestionDone done = fishDone(probe, "flaky-run");
+    assertThat(done.ingested()).isEqualTo(30);
+  }
+
+  @Test
+  void pauseStopsDispatchAndResumeFinishesTheRun() throws Exception {
+    upload("pause/", 60);
+    CountDownLatch gate = new CountDownLatch(1);
+    ConcurrentLinkedQueue<List<FileRef>> dispatched = new ConcurrentLinkedQueue<>();
+    handlers.put("pause-run", (runId, bucket, files) -> {
+      dispatched.add(files);
+      return CompletableFuture.supplyAsync(() -> {
+        try {
+          gate.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return new ChunkProcessor.Outcome(files.size(), 0);
+      });
+    });
+    TestProbe<IngestionDone> probe = subscribe();
+    ingestion.start(spec("pause-run", "pause/")).toCompletableFuture().join();
+    // The window (3 chunks) fills, then the run is paused while they are held.
+    awaitCondition(() -> dispatched.size() == 3);
+    var paused = ingestion.pause("pause-run").toCompletableFuture().join();
+    assertThat(paused.control()).isEqualTo(IngestionSupervisor.Control.PAUSED);
+    gate.countDown();
+    awaitCondition(() -> ingestion.require("pause-run").toCompletableFuture().join().settled() == 30);
+    assertThat(dispatched).hasSize(3);
+    assertThat(ingestion.require("pause-run").toCompletableFuture().join().state()).isEqualTo("paused");
+
+    ingestion.resume("pause-run").toCompletableFuture().join();
+    IngestionDone done = fishDone(probe, "pause-run");
+    assertThat(done.ingested()).isEqualTo(60);
+    assertThat(dispatched).hasSize(6);
+    Set<String> keys = ConcurrentHashMap.newKeySet();
+    dispatched.forEach(c -> c.forEach(f -> keys.add(f.key())));
+    assertThat(keys).hasSize(60);
+  }
+
+  @Test
+  void controlOfAnUnknownRunIsRefusedWithAReason() {
+    TestProbe<StatusReply<IngestionSupervisor.View>> probe = testKit.createTestProbe();
+    ClusterSharding.get(testKit.system()).entityRefFor(IngestionSupervisor.TYPE_KEY, "never-started")
+        .tell(new IngestionSupervisor.Pause(probe.getRef()));
+    StatusReply<IngestionSupervisor.View> reply = probe.receiveMessage(TIMEOUT);
+    assertThat(reply.isError()).isTrue();
+    assertThat(reply.getError().getMessage()).contains("never started");
+    assertThat(ingestion.status("never-started").toCompletableFuture().join()).isEmpty();
+  }
+
+  private IngestionDone fishDone(TestProbe<IngestionDone> probe, String runId) {
+    return probe.fishForMessage(TIMEOUT, m -> m.runId().equals(runId)
+        ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+        : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore()).get(0);
+  }
+
+  private void awaitCondition(java.util.function.BooleanSupplier condition) {
+    TestProbe<Object> probe = testKit.createTestProbe();
+    probe.awaitAssert(TIMEOUT, () -> {
+      assertThat(condition.getAsBoolean()).isTrue();
+      return null;
+    });
+  }
+}

@@ -1,0 +1,50 @@
+package audience.testkit;
+
+import audience.config.Settings;
+import audience.devstack.DevStack;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Settings for a node against the shared devstack, with its own tables, topics and queue so tests stay apart.
+ * Plus
+ * {@link #resourceProperties} for nodes started as child processes.
+ */
+public final class TestNodes {
+  private static final AtomicInteger COUNTER = new AtomicInteger();
+  private static final String[] RESOURCES = {"members-table", "quarantine-table", "runs-table", "journal-table",
+      "snapshot-table", "trigger-topic", "trigger-queue", "notifications-topic", "raw-bucket"};
+
+  private TestNodes() {}
+
+  /** A namespace of its own for every call in this JVM. */
+  public static String newNamespace() {
+    return "t" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
+  }
+
+  public static Settings settings(DevStack devstack, Map<String, ?> extra) {
+    return settings(devstack, newNamespace(), extra);
+  }
+
+  /** Same {@code namespace}, same resources: how a restarted node finds its predecessor's journal. */
+  public static Settings settings(DevStack devstack, String namespace, Map<String, ?> extra) {
+    DevStack.Endpoints e = devstack.endpoints();
+    Map<String, Object> m = new HashMap<>(new Settings.Endpoints(e.s3().toString(), e.dynamodb().toString(),
+        e.kinesis() == null ? "" : e.kinesis().toString(), e.sns().toString(), e.sqs().toString()).overrides());
+    m.put("audience.profile", "local");
+    m.putAll(resourceProperties(namespace));
+    m.put("audience.trigger.wait-time", "1s");
+    m.putAll(extra);
+    return Settings.load(m);
+  }
+
+  /** The {@code audience.resources.*} names of a namespace, e.g. {@code <namespace>-members}. */
+  public static Map<String, String> resourceProperties(String namespace) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (String r : RESOURCES) m.put("audience.resources." + r, namespace + "-" + r.replace("-table", ""));
+    return m;
+  }
+}
