@@ -1,21 +1,24 @@
 package audience.ingestion;
 
 import audience.CborSerializable;
+import audience.store.RunReadModel;
 import audience.store.RunStore;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
-import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
-import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
@@ -24,26 +27,33 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.TreeSet;
 
 /**
- * The completion aggregate of one run. It counts settled chunks (once each, however often a chunk is
- * redone) and, the moment the listing is closed and every listed chunk is settled, persists
- * {@link Completed} and emits the done event exactly once: to in-cluster subscribers of the
- * {@link IngestionDone#TOPIC} topic and through the {@link DoneNotifier} (SNS). The notification is an
- * outbox: its intent is the Completed event, its outcome {@link Notified}; recovery redoes a missing outcome.
+ * The completion aggregate of one run. It counts settled chunks (once each, however often a chunk is redone) and,
+ * the moment the listing is closed and every listed chunk is counted, persists {@link Completed} and emits the done
+ * event exactly once: to in-cluster subscribers of the {@link IngestionDone#TOPIC} topic and through the
+ * {@link DoneNotifier} (SNS). The notification is an outbox: its intent is the Completed event, its outcome
+ * {@link Notified}; recovery redoes a missing outcome. Design: docs/architecture.md.
  */
-public final class CompletionTracker
-    extends EventSourcedBehavior<CompletionTracker.Command, CompletionTracker.Event, CompletionTracker.State> {
+public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedReplies<CompletionTracker.Command,
+    CompletionTracker.Event, CompletionTracker.State> {
 
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "CompletionTracker");
 
+  /** Registers the entity with sharding on this node. */
+  public static void init(ActorSystem<?> system, Dependencies deps) {
+    ClusterSharding.get(system).init(Entity.of(TYPE_KEY, e -> create(e.getEntityId(), deps)));
+  }
+
   // ---- protocol
+
   public sealed interface Command extends CborSerializable
-      permits RecordChunk, CloseListing, GetProgress, NotifyFinished {}
+      permits RecordChunk, CloseListing, GetTally, NotifyFinished {}
 
   /**
-   * A chunk is settled; answered with {@link IngestionSupervisor.ChunkRecorded}, through sharding so that a run
+   * A chunk is settled; answered with {@link IngestionRun.ChunkCounted} through the peers (sharding), so that a run
    * moved to another node still gets it. Idempotent per chunk.
    */
   public record RecordChunk(long chunkIndex, int files, int ingested, int quarantined, Instant settledAt)
@@ -53,94 +63,128 @@ public final class CompletionTracker
   public record CloseListing(RunSpec spec, Instant startedAt, long totalChunks, long totalFiles)
       implements Command {}
 
-  public record GetProgress(ActorRef<Progress> replyTo) implements Command {}
+  public record GetTally(ActorRef<Tally> replyTo) implements Command {}
 
   record NotifyFinished(String messageId, String error) implements Command {}
 
-  /** Counts as the tracker has them. */
-  public record Progress(long settledChunks, long settledFiles, long ingested, long quarantined,
-                         boolean listingClosed, long totalChunks, long totalFiles, boolean completed,
-                         String warning, Instant completedAt) implements CborSerializable {}
+  /** The run's counts as the tracker has them (the reply to {@link GetTally}). */
+  public record Tally(long settledChunks, long settledFiles, long ingested, long quarantined,
+                      boolean listingClosed, long totalChunks, long totalFiles, boolean completed,
+                      String warning, Instant completedAt) implements CborSerializable {}
 
-  // ---- events
-  public sealed interface Event extends CborSerializable permits ChunkRecorded, ListingClosed, Completed, Notified {}
+  // ---- events: each knows how it changes the state
+
+  public sealed interface Event extends CborSerializable permits ChunkRecorded, ListingClosed, Completed, Notified {
+    State applyTo(State state);
+  }
 
   /** {@code settledAt}: when the worker had the chunk's last file stored. */
   public record ChunkRecorded(long chunkIndex, int files, int ingested, int quarantined, Instant settledAt)
-      implements Event {}
+      implements Event {
+    @Override
+    public State applyTo(State s) {
+      return new State(s.chunks().with(chunkIndex), s.counts().plus(this), s.listing(), s.outcome());
+    }
+  }
 
-  public record ListingClosed(RunSpec spec, Instant startedAt, long totalChunks, long totalFiles) implements Event {}
+  public record ListingClosed(RunSpec spec, Instant startedAt, long totalChunks, long totalFiles) implements Event {
+    @Override
+    public State applyTo(State s) {
+      return new State(s.chunks(), s.counts(), new Listing(spec, startedAt, totalChunks, totalFiles), s.outcome());
+    }
+  }
 
-  public record Completed(Instant at, String warning) implements Event {}
+  public record Completed(Instant at, String warning) implements Event {
+    @Override
+    public State applyTo(State s) {
+      return new State(s.chunks(), s.counts(), s.listing(), new Outcome(at, warning, false));
+    }
+  }
 
-  public record Notified(String messageId, Instant at) implements Event {}
+  public record Notified(String messageId, Instant at) implements Event {
+    @Override
+    public State applyTo(State s) {
+      Outcome o = s.outcome();
+      return new State(s.chunks(), s.counts(), s.listing(), new Outcome(o.completedAt(), o.warning(), true));
+    }
+  }
 
   // ---- state
-  /**
-   * {@code watermark}: every chunk below it is recorded; {@code above}: recorded chunks at or over it (at most
-   * the in-flight window). {@code spec} is null until the listing is closed.
-   */
-  public record State(long watermark, TreeSet<Long> above, long settledChunks, long settledFiles, long ingested,
-                      long quarantined, RunSpec spec, Instant startedAt, long totalChunks, long totalFiles,
-                      Instant completedAt, String warning, boolean notified, Instant lastSettledAt)
-      implements CborSerializable {
-    static State empty() {
-      return new State(0, new TreeSet<>(), 0, 0, 0, 0, null, null, -1, -1, null, "", false, null);
-    }
 
-    boolean recorded(long chunk) {
+  /**
+   * Which chunks are recorded: every chunk below {@code watermark}, and those in {@code above} (at most the
+   * run's in-flight window).
+   */
+  public record Chunks(long watermark, TreeSet<Long> above) implements CborSerializable {
+    static final Chunks NONE = new Chunks(0, new TreeSet<>());
+
+    boolean contains(long chunk) {
       return chunk < watermark || above.contains(chunk);
     }
 
+    Chunks with(long chunk) {
+      TreeSet<Long> next = new TreeSet<>(above);
+      next.add(chunk);
+      long w = watermark;
+      while (next.remove(w)) w++;
+      return new Chunks(w, next);
+    }
+  }
+
+  /** What the recorded chunks add up to; {@code lastSettledAt}: when the latest of them was stored. */
+  public record Counts(long settledChunks, long settledFiles, long ingested, long quarantined, Instant lastSettledAt)
+      implements CborSerializable {
+    static final Counts NONE = new Counts(0, 0, 0, 0, null);
+
+    Counts plus(ChunkRecorded c) {
+      Instant last = lastSettledAt == null || (c.settledAt() != null && c.settledAt().isAfter(lastSettledAt))
+          ? c.settledAt() : lastSettledAt;
+      return new Counts(settledChunks + 1, settledFiles + c.files(), ingested + c.ingested(),
+          quarantined + c.quarantined(), last);
+    }
+  }
+
+  /** The closed listing: what the run is; null in the state until the run entity closes it. */
+  public record Listing(RunSpec spec, Instant startedAt, long totalChunks, long totalFiles)
+      implements CborSerializable {}
+
+  /** Completion (the outbox's intent) and whether the done event was confirmed sent (its outcome). */
+  public record Outcome(Instant completedAt, String warning, boolean notified) implements CborSerializable {
+    static final Outcome PENDING = new Outcome(null, "", false);
+  }
+
+  public record State(Chunks chunks, Counts counts, Listing listing, Outcome outcome) implements CborSerializable {
+    static final State EMPTY = new State(Chunks.NONE, Counts.NONE, null, Outcome.PENDING);
+
     boolean listingClosed() {
-      return spec != null;
+      return listing != null;
     }
 
     boolean completed() {
-      return completedAt != null;
+      return outcome.completedAt() != null;
     }
 
     boolean readyToComplete() {
-      return listingClosed() && !completed() && settledChunks == totalChunks;
+      return listingClosed() && !completed() && counts.settledChunks() == listing.totalChunks();
     }
 
-    State apply(Event event) {
-      if (event instanceof ChunkRecorded e) {
-        TreeSet<Long> next = new TreeSet<>(above);
-        next.add(e.chunkIndex());
-        long w = watermark;
-        while (next.remove(w)) w++;
-        Instant last = lastSettledAt == null || (e.settledAt() != null && e.settledAt().isAfter(lastSettledAt))
-            ? e.settledAt() : lastSettledAt;
-        return new State(w, next, settledChunks + 1, settledFiles + e.files(), ingested + e.ingested(),
-            quarantined + e.quarantined(), spec, startedAt, totalChunks, totalFiles, completedAt, warning, notified,
-            last);
-      } else if (event instanceof ListingClosed e) {
-        return new State(watermark, above, settledChunks, settledFiles, ingested, quarantined, e.spec(),
-            e.startedAt(), e.totalChunks(), e.totalFiles(), completedAt, warning, notified, lastSettledAt);
-      } else if (event instanceof Completed e) {
-        return new State(watermark, above, settledChunks, settledFiles, ingested, quarantined, spec, startedAt,
-            totalChunks, totalFiles, e.at(), e.warning(), notified, lastSettledAt);
-      } else {
-        return new State(watermark, above, settledChunks, settledFiles, ingested, quarantined, spec, startedAt,
-            totalChunks, totalFiles, completedAt, warning, true, lastSettledAt);
-      }
-    }
-
-    Progress progress() {
-      return new Progress(settledChunks, settledFiles, ingested, quarantined, listingClosed(), totalChunks,
-          totalFiles, completed(), warning, completedAt);
+    Tally tally() {
+      return new Tally(counts.settledChunks(), counts.settledFiles(), counts.ingested(), counts.quarantined(),
+          listingClosed(), listingClosed() ? listing.totalChunks() : -1, listingClosed() ? listing.totalFiles() : -1,
+          completed(), outcome.warning(), outcome.completedAt());
     }
 
     IngestionDone done(String runId) {
-      return new IngestionDone(runId, spec.bucket(), spec.prefix(), totalFiles, ingested, quarantined, warning,
-          startedAt, lastSettledAt == null ? completedAt : lastSettledAt, completedAt);
+      return new IngestionDone(runId, listing.spec().bucket(), listing.spec().prefix(), listing.totalFiles(),
+          counts.ingested(), counts.quarantined(), outcome.warning(), listing.startedAt(),
+          counts.lastSettledAt() == null ? outcome.completedAt() : counts.lastSettledAt(), outcome.completedAt());
     }
   }
 
   /** What the tracker needs from outside; passed in, so tests can hand it their own. */
-  public record Dependencies(RunStore runs, DoneNotifier notifier, ActorRef<Topic.Command<IngestionDone>> topic,
-                             Clock clock, Duration readModelInterval, int snapshotEvery) {}
+  public record Dependencies(IngestionPeers peers, RunReadModel runs, DoneNotifier notifier,
+                             ActorRef<Topic.Command<IngestionDone>> topic, Clock clock, Duration readModelInterval,
+                             int snapshotEvery) {}
 
   private final String runId;
   private final ActorContext<Command> ctx;
@@ -156,65 +200,80 @@ public final class CompletionTracker
     this.runId = runId;
     this.ctx = ctx;
     this.deps = deps;
-    this.readModel = new ReadModelWriter(runId, "progress", deps.clock(), deps.readModelInterval());
-  }
-
-  private EntityRef<IngestionSupervisor.Command> supervisor() {
-    return ClusterSharding.get(ctx.getSystem()).entityRefFor(IngestionSupervisor.TYPE_KEY, runId);
+    this.readModel = new ReadModelWriter(runId, "tally", deps.clock(), deps.readModelInterval());
   }
 
   @Override
   public State emptyState() {
-    return State.empty();
+    return State.EMPTY;
   }
+
+  // ---- command handlers, by phase: counting, then completed
 
   @Override
-  public CommandHandler<Command, Event, State> commandHandler() {
-    return newCommandHandlerBuilder().forAnyState()
-        .onCommand(RecordChunk.class, this::onRecordChunk)
-        .onCommand(CloseListing.class, this::onCloseListing)
-        .onCommand(GetProgress.class, (state, c) -> {
-          c.replyTo().tell(state.progress());
-          return Effect().none();
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    CommandHandlerWithReplyBuilder<Command, Event, State> b = newCommandHandlerWithReplyBuilder();
+    b.forState(s -> !s.completed())
+        .onCommand(RecordChunk.class, this::record)
+        .onCommand(CloseListing.class, this::close)
+        .onCommand(GetTally.class, this::tally)
+        .onCommand(NotifyFinished.class, (s, c) -> Effect().noReply()); // only sent once completed
+    b.forState(State::completed)
+        .onCommand(RecordChunk.class, (s, c) -> {
+          answerRun(new IngestionRun.ChunkCounted(c.chunkIndex(), true)); // a repeat: the run missed the answer
+          return Effect().noReply();
         })
-        .onCommand(NotifyFinished.class, this::onNotifyFinished)
-        .build();
+        .onCommand(CloseListing.class, (s, c) -> {
+          answerRun(new IngestionRun.ListingCounted(true));
+          return Effect().noReply();
+        })
+        .onCommand(GetTally.class, this::tally)
+        .onCommand(NotifyFinished.class, this::notifyFinished);
+    return b.build();
   }
 
-  private Effect<Event, State> onRecordChunk(State state, RecordChunk c) {
-    if (state.recorded(c.chunkIndex())) {
-      supervisor().tell(new IngestionSupervisor.ChunkRecorded(c.chunkIndex(), state.completed()));
-      return Effect().none();
+  private void answerRun(IngestionRun.Command answer) {
+    deps.peers().run().apply(runId).tell(answer);
+  }
+
+  private ReplyEffect<Event, State> tally(State state, GetTally get) {
+    return Effect().reply(get.replyTo(), state.tally());
+  }
+
+  private ReplyEffect<Event, State> record(State state, RecordChunk c) {
+    if (state.chunks().contains(c.chunkIndex())) {
+      answerRun(new IngestionRun.ChunkCounted(c.chunkIndex(), false));
+      return Effect().noReply();
     }
     List<Event> events = new ArrayList<>(2);
     events.add(new ChunkRecorded(c.chunkIndex(), c.files(), c.ingested(), c.quarantined(), c.settledAt()));
-    completion(state.apply(events.get(0))).ifPresent(events::add);
+    completion(events.get(0).applyTo(state)).ifPresent(events::add);
     return Effect().persist(events).thenRun(next -> {
-      supervisor().tell(new IngestionSupervisor.ChunkRecorded(c.chunkIndex(), next.completed()));
+      answerRun(new IngestionRun.ChunkCounted(c.chunkIndex(), next.completed()));
       afterPersist(next, events.size() > 1);
-    });
+    }).thenNoReply();
   }
 
-  private Effect<Event, State> onCloseListing(State state, CloseListing c) {
+  private ReplyEffect<Event, State> close(State state, CloseListing c) {
     if (state.listingClosed()) {
-      supervisor().tell(new IngestionSupervisor.ListingRecorded(state.completed()));
-      return Effect().none();
+      answerRun(new IngestionRun.ListingCounted(false));
+      return Effect().noReply();
     }
     List<Event> events = new ArrayList<>(2);
     events.add(new ListingClosed(c.spec(), c.startedAt(), c.totalChunks(), c.totalFiles()));
-    completion(state.apply(events.get(0))).ifPresent(events::add);
+    completion(events.get(0).applyTo(state)).ifPresent(events::add);
     return Effect().persist(events).thenRun(next -> {
-      supervisor().tell(new IngestionSupervisor.ListingRecorded(next.completed()));
+      answerRun(new IngestionRun.ListingCounted(next.completed()));
       afterPersist(next, events.size() > 1);
-    });
+    }).thenNoReply();
   }
 
-  private java.util.Optional<Event> completion(State next) {
-    if (!next.readyToComplete()) return java.util.Optional.empty();
-    long expected = next.spec().expectedFiles();
-    String warning = expected != RunSpec.UNKNOWN && expected != next.totalFiles()
-        ? "expected " + expected + " files, listed " + next.totalFiles() : "";
-    return java.util.Optional.of(new Completed(deps.clock().instant(), warning));
+  private Optional<Event> completion(State next) {
+    if (!next.readyToComplete()) return Optional.empty();
+    long expected = next.listing().spec().expectedFiles();
+    String warning = expected != RunSpec.UNKNOWN && expected != next.listing().totalFiles()
+        ? "expected " + expected + " files, listed " + next.listing().totalFiles() : "";
+    return Optional.of(new Completed(deps.clock().instant(), warning));
   }
 
   private void afterPersist(State state, boolean justCompleted) {
@@ -234,31 +293,32 @@ public final class CompletionTracker
         new NotifyFinished(id, error == null ? null : String.valueOf(error)));
   }
 
-  private Effect<Event, State> onNotifyFinished(State state, NotifyFinished n) {
+  private ReplyEffect<Event, State> notifyFinished(State state, NotifyFinished n) {
     if (n.error() != null) {
       ctx.getLog().error("run {}: done notification failed, will retry on next recovery: {}", runId, n.error());
-      return Effect().none();
+      return Effect().noReply();
     }
-    if (state.notified()) return Effect().none();
-    return Effect().persist(new Notified(n.messageId(), deps.clock().instant()));
+    if (state.outcome().notified()) return Effect().noReply();
+    return Effect().persist(new Notified(n.messageId(), deps.clock().instant())).thenNoReply();
   }
 
   private void writeReadModel(State s, boolean force) {
     long version = lastSequenceNumber(ctx);
-    readModel.write(force, () -> deps.runs().write(new RunStore.Progress(runId, s.ingested(), s.quarantined(),
-        s.settledChunks(), s.completed(), s.warning(), s.completedAt()), version));
+    readModel.write(force, () -> deps.runs().write(new RunStore.TallyPart(runId, s.counts().ingested(),
+        s.counts().quarantined(), s.counts().settledChunks(), s.completed(), s.outcome().warning(),
+        s.outcome().completedAt()), version));
   }
 
   @Override
   public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent(State::apply);
+    return newEventHandlerBuilder().forAnyState().onAnyEvent((state, event) -> event.applyTo(state));
   }
 
   @Override
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> {
-          if (state.completed() && !state.notified()) {
+          if (state.completed() && !state.outcome().notified()) {
             ctx.getLog().info("run {}: completed but the done event was not confirmed; publishing it again", runId);
             publish(state.done(runId));
           }

@@ -1,9 +1,11 @@
 package audience.ingestion;
 
 import audience.CborSerializable;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 import java.time.Instant;
@@ -13,11 +15,16 @@ import java.util.concurrent.CompletionStage;
 /**
  * One worker of the sharded pool ({@code audience.ingestion.workers} of them, spread over the cluster).
  * It settles the chunks it is sent, several at a time (the supervisor bounds how many are in flight), and
- * answers each with {@link IngestionSupervisor.ChunkSettled} or {@link IngestionSupervisor.ChunkFailed}.
+ * answers each with {@link IngestionRun.ChunkSettled} or {@link IngestionRun.ChunkFailed}.
  * It keeps no state: a worker that dies mid-chunk loses nothing, the supervisor sends the chunk again.
  */
 public final class FileWorker {
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "FileWorker");
+
+  /** Registers the pool with sharding on this node; every worker settles chunks with {@code handler}. */
+  public static void init(ActorSystem<?> system, IngestionPeers peers, ChunkHandler handler) {
+    ClusterSharding.get(system).init(Entity.of(TYPE_KEY, e -> create(e.getEntityId(), peers, handler)));
+  }
 
   /** How a chunk is settled: {@link ChunkProcessor} in the service, something simpler in protocol tests. */
   @FunctionalInterface
@@ -35,10 +42,9 @@ public final class FileWorker {
 
   private FileWorker() {}
 
-  public static Behavior<Command> create(String workerId, ChunkHandler handler) {
+  public static Behavior<Command> create(String workerId, IngestionPeers peers, ChunkHandler handler) {
     return Behaviors.setup(ctx -> {
-      // Answers go through sharding, not to a sender's ref: a run that moved to another node still gets them.
-      ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
+      // Answers go through the peers (sharding), not to a sender's ref: a run that moved to another node gets them.
       return Behaviors.receive(Command.class)
         .onMessage(ProcessChunk.class, chunk -> {
           ctx.getLog().debug("worker {} settling chunk {} of run {} ({} files, attempt {})",
@@ -49,14 +55,14 @@ public final class FileWorker {
         })
         .onMessage(Finished.class, done -> {
           ProcessChunk c = done.chunk();
-          var run = sharding.entityRefFor(IngestionSupervisor.TYPE_KEY, c.runId());
+          var run = peers.run().apply(c.runId());
           if (done.error() == null) {
-            run.tell(new IngestionSupervisor.ChunkSettled(c.chunkIndex(), c.attempt(),
+            run.tell(new IngestionRun.ChunkSettled(c.chunkIndex(), c.attempt(),
                 done.outcome().ingested(), done.outcome().quarantined(), Instant.now()));
           } else {
             ctx.getLog().warn("worker {} failed chunk {} of run {} (attempt {}): {}",
                 workerId, c.chunkIndex(), c.runId(), c.attempt(), String.valueOf(done.error()));
-            run.tell(new IngestionSupervisor.ChunkFailed(c.chunkIndex(), c.attempt(), String.valueOf(done.error())));
+            run.tell(new IngestionRun.ChunkFailed(c.chunkIndex(), c.attempt(), String.valueOf(done.error())));
           }
           return Behaviors.same();
         })

@@ -1,13 +1,14 @@
 package audience.ingestion;
 
-import audience.store.Retrying;
+import audience.config.Settings.IngestionSettings;
+import audience.store.RunPhase;
+import audience.store.RunReadModel;
 import audience.store.RunStore;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
-import software.amazon.awssdk.services.s3.S3AsyncClient;
-import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -18,18 +19,41 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
-/** What the HTTP routes, the trigger listener and the CLI do with runs: start, steer and watch them. */
+/**
+ * The ingestion feature: {@link #init} starts its entities on a node, and the instance it returns is what the HTTP
+ * routes, the trigger listener and the CLI do with runs: start, steer and watch them.
+ */
 public final class Ingestion {
-  private static final int HTTP_NOT_FOUND = 404;
   private final ClusterSharding sharding;
-  private final S3AsyncClient s3;
-  private final RunStore runs;
+  private final BucketCheck buckets;
+  private final RunReadModel runs;
   private final Duration askTimeout;
   private final Clock clock;
 
-  public Ingestion(ActorSystem<?> system, S3AsyncClient s3, RunStore runs, Duration askTimeout, Clock clock) {
+  /**
+   * What the ingestion entities need, built outside the actor system: how runs list their files and workers settle
+   * chunks, whether a bucket exists, the runs read model, where the done event goes.
+   */
+  public record Dependencies(BucketCheck buckets, FileListing listing, FileWorker.ChunkHandler chunks,
+                             RunReadModel runs, DoneNotifier notifier,
+                             ActorRef<Topic.Command<IngestionDone>> doneTopic, IngestionSettings settings,
+                             Clock clock) {}
+
+  /** Registers the pool of file workers, the completion trackers and the run entities on this node. */
+  public static Ingestion init(ActorSystem<?> system, Dependencies deps) {
+    IngestionSettings settings = deps.settings();
+    IngestionPeers peers = IngestionPeers.sharded(system);
+    FileWorker.init(system, peers, deps.chunks());
+    CompletionTracker.init(system, new CompletionTracker.Dependencies(peers, deps.runs(), deps.notifier(),
+        deps.doneTopic(), deps.clock(), settings.readModelInterval(), settings.snapshotEvery()));
+    IngestionRun.init(system, new IngestionRun.Dependencies(peers, deps.listing(), deps.runs(), settings,
+        deps.clock()));
+    return new Ingestion(system, deps.buckets(), deps.runs(), settings.askTimeout(), deps.clock());
+  }
+
+  private Ingestion(ActorSystem<?> system, BucketCheck buckets, RunReadModel runs, Duration askTimeout, Clock clock) {
     this.sharding = ClusterSharding.get(system);
-    this.s3 = s3;
+    this.buckets = buckets;
     this.runs = runs;
     this.askTimeout = askTimeout;
     this.clock = clock;
@@ -39,39 +63,31 @@ public final class Ingestion {
    * Starts the run (or answers that it already is). A bucket that does not exist is refused with
    * IllegalArgumentException before any run is created, rather than left listing forever.
    */
-  public CompletionStage<IngestionSupervisor.Started> start(RunSpec spec) {
-    return s3.headBucket(b -> b.bucket(spec.bucket()))
-        .handle((ok, error) -> {
-          Throwable cause = error == null ? null : Retrying.unwrap(error);
-          if (cause instanceof NoSuchBucketException
-              || (cause instanceof S3Exception e && e.statusCode() == HTTP_NOT_FOUND)) {
-            throw new IllegalArgumentException("bucket " + spec.bucket() + " does not exist");
-          }
-          return spec; // other errors (throttling, permissions on HeadBucket) are left to the listing's retries
-        })
-        .thenCompose(s -> run(s.runId()).askWithStatus(reply -> new IngestionSupervisor.Start(s, reply), askTimeout));
+  public CompletionStage<IngestionRun.Started> start(RunSpec spec) {
+    return buckets.requireExists(spec.bucket())
+        .thenCompose(ok -> run(spec.runId()).askWithStatus(reply -> new IngestionRun.Start(spec, reply), askTimeout));
   }
 
-  public CompletionStage<IngestionSupervisor.View> pause(String runId) {
-    return run(runId).askWithStatus(IngestionSupervisor.Pause::new, askTimeout);
+  public CompletionStage<IngestionRun.View> pause(String runId) {
+    return run(runId).askWithStatus(IngestionRun.Pause::new, askTimeout);
   }
 
-  public CompletionStage<IngestionSupervisor.View> resume(String runId) {
-    return run(runId).askWithStatus(IngestionSupervisor.Resume::new, askTimeout);
+  public CompletionStage<IngestionRun.View> resume(String runId) {
+    return run(runId).askWithStatus(IngestionRun.Resume::new, askTimeout);
   }
 
-  public CompletionStage<IngestionSupervisor.View> cancel(String runId) {
-    return run(runId).askWithStatus(IngestionSupervisor.Cancel::new, askTimeout);
+  public CompletionStage<IngestionRun.View> cancel(String runId) {
+    return run(runId).askWithStatus(IngestionRun.Cancel::new, askTimeout);
   }
 
   /** The run's live status, or empty when no run has that id. */
   public CompletionStage<Optional<IngestionStatus>> status(String runId) {
-    CompletableFuture<IngestionSupervisor.View> view =
-        run(runId).ask(IngestionSupervisor.GetStatus::new, askTimeout).toCompletableFuture();
+    CompletableFuture<IngestionRun.View> view =
+        run(runId).ask(IngestionRun.GetStatus::new, askTimeout).toCompletableFuture();
     return view.thenCompose(v -> {
       if (v.spec() == null) return CompletableFuture.completedFuture(Optional.empty());
       return sharding.entityRefFor(CompletionTracker.TYPE_KEY, runId)
-          .ask(CompletionTracker.GetProgress::new, askTimeout)
+          .ask(CompletionTracker.GetTally::new, askTimeout)
           .thenApply(p -> Optional.of(IngestionStatus.of(v, p, clock.instant())));
     });
   }
@@ -82,16 +98,26 @@ public final class Ingestion {
   }
 
   /** One line of the runs listing, from the read model (at most {@code read-model-interval} behind). */
-  public record RunSummary(String runId, String state, String bucket, String prefix, long expectedFiles, long listed,
+  public record RunSummary(String runId, RunPhase state, String bucket, String prefix, long expectedFiles, long listed,
                            long ingested, long quarantined, String warning, Instant startedAt, Instant completedAt,
                            Instant updatedAt) {
     static RunSummary of(RunStore.Row row) {
-      var c = row.control();
-      var p = row.progress();
-      return new RunSummary(c.runId(), p.completed() ? "completed" : c.control().toLowerCase(), c.bucket(),
+      var c = row.run();
+      var p = row.tally();
+      return new RunSummary(c.runId(), row.phase(), c.bucket(),
           c.prefix(), c.expectedFiles(), c.listed(), p.ingested(), p.quarantined(), p.warning(), c.startedAt(),
           p.completed() ? p.completedAt() : null, row.updatedAt());
     }
+  }
+
+  /** The runs the read model does not show as ended: what a node wakes after a restart, and periodically. */
+  public CompletionStage<List<String>> unfinished() {
+    return runs.unfinished().thenApply(rows -> rows.stream().map(r -> r.run().runId()).toList());
+  }
+
+  /** Wakes a run: its entity recovers (on whichever node owns it now) and resumes after its committed offset. */
+  public void wake(String runId) {
+    run(runId).tell(new IngestionRun.Wake());
   }
 
   /** Every run from the read model, newest first. */
@@ -99,8 +125,8 @@ public final class Ingestion {
     return runs.list().thenApply(rows -> rows.stream().map(RunSummary::of).toList());
   }
 
-  private EntityRef<IngestionSupervisor.Command> run(String runId) {
+  private EntityRef<IngestionRun.Command> run(String runId) {
     if (!runId.matches(RunIds.PATTERN)) throw new IllegalArgumentException("not a run id: " + runId);
-    return sharding.entityRefFor(IngestionSupervisor.TYPE_KEY, runId);
+    return sharding.entityRefFor(IngestionRun.TYPE_KEY, runId);
   }
 }

@@ -1,5 +1,7 @@
 package audience.ingestion;
 
+import audience.store.RunPhase;
+
 import java.time.Duration;
 import java.time.Instant;
 
@@ -7,13 +9,13 @@ import java.time.Instant;
  * A run's progress as operators see it (GET /ops/ingestions/{id}, ./audience status): the supervisor's view
  * merged with the tracker's counts, with the rate so far and an ETA (-1 while unknown).
  */
-public record IngestionStatus(String runId, String bucket, String prefix, String state, long expectedFiles,
+public record IngestionStatus(String runId, String bucket, String prefix, RunPhase state, long expectedFiles,
                               long listed, boolean listingFinished, long settled, long ingested, long quarantined,
                               int chunksInFlight, String offset, Instant startedAt, Instant completedAt,
                               String warning, double filesPerSecond, long etaSeconds) {
 
-  public static IngestionStatus of(IngestionSupervisor.View v, CompletionTracker.Progress p, Instant now) {
-    String state = p.completed() ? "completed" : v.control().name().toLowerCase();
+  public static IngestionStatus of(IngestionRun.View v, CompletionTracker.Tally p, Instant now) {
+    RunPhase state = RunPhase.shown(v.phase(), p.completed());
     Instant end = p.completed() ? p.completedAt() : now;
     double seconds = Math.max(Duration.between(v.startedAt(), end).toMillis(), 1) / 1000.0;
     double rate = p.settledFiles() / seconds;
@@ -27,6 +29,6 @@ public record IngestionStatus(String runId, String bucket, String prefix, String
   }
 
   public boolean done() {
-    return state.equals("completed") || state.equals("cancelled");
+    return state.ended();
   }
 }

@@ -1,5 +1,9 @@
 package audience.ingestion;
 
+import audience.ingestion.CompletionTracker.ChunkRecorded;
+import audience.ingestion.CompletionTracker.Completed;
+import audience.ingestion.CompletionTracker.ListingClosed;
+import audience.ingestion.CompletionTracker.State;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -12,36 +16,35 @@ class CompletionTrackerStateTest {
 
   @Test
   void chunksRecordedOutOfOrderMoveTheWatermarkOnlyWhenContiguous() {
-    var s = CompletionTracker.State.empty()
-        .apply(new CompletionTracker.ChunkRecorded(2, 10, 9, 1, Instant.EPOCH))
-        .apply(new CompletionTracker.ChunkRecorded(0, 10, 10, 0, Instant.EPOCH));
-    assertThat(s.watermark()).isEqualTo(1);
-    assertThat(s.recorded(2)).isTrue();
-    assertThat(s.recorded(1)).isFalse();
-    s = s.apply(new CompletionTracker.ChunkRecorded(1, 10, 10, 0, Instant.EPOCH));
-    assertThat(s.watermark()).isEqualTo(3);
-    assertThat(s.above()).isEmpty();
-    assertThat(s.settledFiles()).isEqualTo(30);
-    assertThat(s.ingested()).isEqualTo(29);
-    assertThat(s.quarantined()).isEqualTo(1);
+    State s = new ChunkRecorded(0, 10, 10, 0, Instant.EPOCH).applyTo(
+        new ChunkRecorded(2, 10, 9, 1, Instant.EPOCH).applyTo(State.EMPTY));
+    assertThat(s.chunks().watermark()).isEqualTo(1);
+    assertThat(s.chunks().contains(2)).isTrue();
+    assertThat(s.chunks().contains(1)).isFalse();
+    s = new ChunkRecorded(1, 10, 10, 0, Instant.EPOCH).applyTo(s);
+    assertThat(s.chunks().watermark()).isEqualTo(3);
+    assertThat(s.chunks().above()).isEmpty();
+    assertThat(s.counts().settledFiles()).isEqualTo(30);
+    assertThat(s.counts().ingested()).isEqualTo(29);
+    assertThat(s.counts().quarantined()).isEqualTo(1);
   }
 
   @Test
   void readyToCompleteOnlyOnceTheListingIsClosedAndEveryChunkIsIn() {
-    var s = CompletionTracker.State.empty().apply(new CompletionTracker.ChunkRecorded(0, 5, 5, 0, Instant.EPOCH));
+    State s = new ChunkRecorded(0, 5, 5, 0, Instant.EPOCH).applyTo(State.EMPTY);
     assertThat(s.readyToComplete()).isFalse();
-    s = s.apply(new CompletionTracker.ListingClosed(SPEC, Instant.EPOCH, 2, 9));
+    s = new ListingClosed(SPEC, Instant.EPOCH, 2, 9).applyTo(s);
     assertThat(s.readyToComplete()).isFalse();
-    s = s.apply(new CompletionTracker.ChunkRecorded(1, 4, 3, 1, Instant.EPOCH));
+    s = new ChunkRecorded(1, 4, 3, 1, Instant.EPOCH).applyTo(s);
     assertThat(s.readyToComplete()).isTrue();
-    s = s.apply(new CompletionTracker.Completed(Instant.EPOCH, ""));
+    s = new Completed(Instant.EPOCH, "").applyTo(s);
     assertThat(s.readyToComplete()).isFalse();
     assertThat(s.completed()).isTrue();
+    assertThat(s.outcome().notified()).isFalse();
   }
 
   @Test
   void anEmptyListingIsReadyAtOnce() {
-    var s = CompletionTracker.State.empty().apply(new CompletionTracker.ListingClosed(SPEC, Instant.EPOCH, 0, 0));
-    assertThat(s.readyToComplete()).isTrue();
+    assertThat(new ListingClosed(SPEC, Instant.EPOCH, 0, 0).applyTo(State.EMPTY).readyToComplete()).isTrue();
   }
 }

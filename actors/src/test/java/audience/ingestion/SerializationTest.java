@@ -1,8 +1,13 @@
 package audience.ingestion;
 
 import audience.config.Settings;
+import audience.store.RunPhase;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.SerializationTestKit;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.apache.pekko.serialization.Serializers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,11 +44,12 @@ class SerializationTest {
 
   @Test
   void supervisorEventsAndStateRoundTrip() {
-    roundTrip(new IngestionSupervisor.RunStarted(SPEC, AT));
-    roundTrip(new IngestionSupervisor.ChunksCommitted("p/k ü.json", 7, 700));
-    roundTrip(new IngestionSupervisor.ListingFinished(9, 812));
-    roundTrip(new IngestionSupervisor.ControlChanged(IngestionSupervisor.Control.PAUSED, AT));
-    roundTrip(new IngestionSupervisor.State(SPEC, AT, IngestionSupervisor.Control.RUNNING, "p/k", 3, 300, true, 9, 812));
+    roundTrip(new IngestionRun.RunStarted(SPEC, AT));
+    roundTrip(new IngestionRun.ChunksCommitted("p/k ü.json", 7, 700));
+    roundTrip(new IngestionRun.ListingFinished(9, 812));
+    roundTrip(new IngestionRun.PhaseChanged(RunPhase.PAUSED, AT));
+    roundTrip(new IngestionRun.State(SPEC, AT, RunPhase.RUNNING, new IngestionRun.Committed("p/k", 3, 300),
+        new IngestionRun.ListingEnd(true, 9, 812)));
   }
 
   @Test
@@ -52,20 +58,42 @@ class SerializationTest {
     roundTrip(new CompletionTracker.ListingClosed(SPEC, AT, 9, 812));
     roundTrip(new CompletionTracker.Completed(AT, "expected 12 files, listed 812"));
     roundTrip(new CompletionTracker.Notified("msg-1", AT));
-    CompletionTracker.State state = CompletionTracker.State.empty()
-        .apply(new CompletionTracker.ChunkRecorded(0, 100, 99, 1, AT))
-        .apply(new CompletionTracker.ChunkRecorded(5, 100, 100, 0, AT))
-        .apply(new CompletionTracker.ChunkRecorded(3, 100, 100, 0, AT))
-        .apply(new CompletionTracker.ListingClosed(SPEC, AT, 9, 812));
-    assertThat(state.above()).isEqualTo(new TreeSet<>(List.of(3L, 5L)));
+    CompletionTracker.State state = CompletionTracker.State.EMPTY;
+    for (CompletionTracker.Event e : List.of(new CompletionTracker.ChunkRecorded(0, 100, 99, 1, AT),
+        new CompletionTracker.ChunkRecorded(5, 100, 100, 0, AT), new CompletionTracker.ChunkRecorded(3, 100, 100, 0, AT),
+        new CompletionTracker.ListingClosed(SPEC, AT, 9, 812))) {
+      state = e.applyTo(state);
+    }
+    assertThat(state.chunks().above()).isEqualTo(new TreeSet<>(List.of(3L, 5L)));
     roundTrip(state);
   }
 
   @Test
   void messagesAcrossNodesRoundTrip() {
     roundTrip(new FileWorker.ProcessChunk("r-1", "bucket", 3, 2, List.of(new FileRef("p/a.json", 512))));
-    roundTrip(new IngestionSupervisor.ChunkSettled(3, 2, 99, 1, AT));
+    roundTrip(new IngestionRun.ChunkSettled(3, 2, 99, 1, AT));
+    roundTrip(new IngestionRun.ChunkCounted(3, false));
     roundTrip(new CompletionTracker.RecordChunk(3, 100, 99, 1, AT));
     roundTrip(new IngestionDone("r-1", "bucket", "p/", 812, 800, 12, "", AT, AT, AT));
+  }
+
+  @Test
+  void eventsJournalledUnderTheRunEntitysOldClassNamesStillReplay() {
+    Serialization serialization = SerializationExtension.get(testKit.system());
+    List<IngestionRun.Event> events = List.of(new IngestionRun.RunStarted(SPEC, AT),
+        new IngestionRun.ChunksCommitted("p/k", 7, 700), new IngestionRun.ListingFinished(9, 812),
+        new IngestionRun.PhaseChanged(RunPhase.COMPLETED, AT));
+    for (IngestionRun.Event event : events) {
+      Serializer serializer = serialization.findSerializerFor(event);
+      byte[] bytes = serializer.toBinary(event);
+      String manifest = Serializers.manifestFor(serializer, event);
+      String oldManifest = LegacyEventNames.RENAMED.entrySet().stream()
+          .filter(e -> e.getValue().equals(manifest)).map(java.util.Map.Entry::getKey).findFirst().orElseThrow();
+      assertThat(serialization.deserialize(bytes, serializer.identifier(), oldManifest).get()).isEqualTo(event);
+    }
+    // the old event carried the phase in a field named control, spelled FINISHED for completed
+    Serializer serializer = serialization.findSerializerFor(events.get(3));
+    String oldJson = new String(serializer.toBinary(events.get(3)), java.nio.charset.StandardCharsets.ISO_8859_1);
+    assertThat(oldJson).contains("control");
   }
 }

@@ -5,6 +5,7 @@ import audience.generator.GeneratorSpec;
 import audience.generator.GroundTruth;
 import audience.ingestion.IngestionStatus;
 import audience.ingestion.RunIds;
+import audience.store.RunPhase;
 import audience.store.RunAudit;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -47,7 +48,7 @@ final class DemoRun {
     });
     IngestionStatus status = last[0];
     long ingestMs = Duration.between(published, status.completedAt() == null ? Instant.now() : status.completedAt()).toMillis();
-    summary.putObject("ingest").put("runId", runId).put("state", status.state()).put("listed", status.listed())
+    summary.putObject("ingest").put("runId", runId).put("state", status.state().wire()).put("listed", status.listed())
         .put("ingested", status.ingested()).put("quarantined", status.quarantined()).put("ms", ingestMs)
         .put("filesPerSecond", Math.round(status.listed() * 1000.0 / Math.max(ingestMs, 1)))
         .put("warning", status.warning());
@@ -65,7 +66,7 @@ final class DemoRun {
         && audit.listed() == truth.files()
         && audit.ingested() == truth.expectedValidFiles()
         && audit.quarantined() == truth.expectedQuarantined()
-        && status.state().equals("completed")
+        && status.state() == RunPhase.COMPLETED
         && status.ingested() == audit.ingested()
         && status.quarantined() == audit.quarantined();
     summary.put("consistent", consistent);

@@ -1,6 +1,6 @@
 package audience.cli;
 
-import audience.service.Service;
+import audience.store.RunPhase;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -39,13 +39,13 @@ final class OpsCommands {
         OpsClient.Reply r = ops.get("ops/ingestions/" + runId);
         if (!r.ok()) throw new IllegalStateException(r.error());
         last[0] = r.body();
-        String state = r.body().path("state").asText();
+        RunPhase state = RunPhase.fromWire(r.body().path("state").asText());
         long total = r.body().path("listingFinished").asBoolean() ? r.body().path("listed").asLong()
             : r.body().path("expectedFiles").asLong(-1);
         return new ProgressView.Snapshot(r.body().path("settled").asLong(), total,
-            state + ", quarantined " + r.body().path("quarantined").asLong() + ", ETA "
+            state.wire() + ", quarantined " + r.body().path("quarantined").asLong() + ", ETA "
                 + r.body().path("etaSeconds").asLong(-1) + "s",
-            state.equals("completed") || state.equals("cancelled"));
+            state.ended());
       });
       return last[0];
     }

@@ -1,7 +1,7 @@
 package audience.http;
 
 import audience.ingestion.Ingestion;
-import audience.ingestion.IngestionSupervisor;
+import audience.ingestion.IngestionRun;
 import audience.ingestion.RunIds;
 import audience.ingestion.TriggerMessage;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -73,7 +73,7 @@ public final class OpsRoutes extends AllDirectives {
         : failure(t.failed().get())));
   }
 
-  private Route control(String id, Function<String, CompletionStage<IngestionSupervisor.View>> action) {
+  private Route control(String id, Function<String, CompletionStage<IngestionRun.View>> action) {
     return onComplete(ingestion.require(id).thenCompose(s -> action.apply(id)).thenCompose(v -> ingestion.require(id)),
         t -> complete(t.isSuccess() ? JsonSupport.response(json, StatusCodes.OK, t.get()) : failure(t.failed().get())));
   }

@@ -4,13 +4,12 @@ import audience.aws.AwsClients;
 import audience.aws.Bootstrap;
 import audience.config.Settings;
 import audience.contract.ContractParser;
+import audience.ingestion.BucketCheck;
 import audience.ingestion.ChunkProcessor;
-import audience.ingestion.CompletionTracker;
 import audience.ingestion.DoneNotifier;
-import audience.ingestion.FileWorker;
+import audience.ingestion.FileListing;
 import audience.ingestion.Ingestion;
 import audience.ingestion.IngestionDone;
-import audience.ingestion.IngestionSupervisor;
 import audience.ingestion.TriggerListener;
 import audience.store.MemberStore;
 import audience.store.QuarantineStore;
@@ -21,21 +20,22 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.stream.Materializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The root actor: joins the cluster (itself, unless the cluster overlay is on), starts the sharded entities
- * (IngestionRun, CompletionTracker, FileWorker), the done-event topic and the trigger listener, and wakes the
- * runs a previous process left unfinished.
+ * The root actor of a node: joins the cluster (itself, unless the cluster overlay is on), then a short list of
+ * features, each started by its own init (ingestion now; segments and bookings later), the trigger listener, and
+ * the periodic wake of unfinished runs.
  */
 public final class Guardian {
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Guardian.class);
+  private static final Logger log = LoggerFactory.getLogger(Guardian.class);
+
   /** What the node hands to the HTTP layer once the guardian is up. */
   public record Wiring(Ingestion ingestion, ActorRef<Topic.Command<IngestionDone>> doneTopic) {}
 
@@ -45,54 +45,53 @@ public final class Guardian {
 
   private Guardian() {}
 
-  private static void wakeUnfinished(Dependencies deps, ClusterSharding sharding) {
-    deps.runs().unfinished().whenComplete((rows, error) -> {
-      if (error != null) {
-        log.warn("could not read unfinished runs: {}", error.toString());
-        return;
-      }
-      for (var row : rows) {
-        log.debug("waking unfinished run {} ({})", row.control().runId(), row.control().control());
-        sharding.entityRefFor(IngestionSupervisor.TYPE_KEY, row.control().runId()).tell(new IngestionSupervisor.Wake());
-      }
-    });
-  }
-
   public static Behavior<Void> create(Dependencies deps, CompletableFuture<Wiring> ready) {
     return Behaviors.<Void>setup(ctx -> {
       Settings settings = deps.settings();
-      var ingestion = settings.ingestion();
       if (!settings.cluster()) {
         Cluster cluster = Cluster.get(ctx.getSystem());
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
-      ActorRef<Topic.Command<IngestionDone>> topic =
-          ctx.spawn(Topic.create(IngestionDone.class, IngestionDone.TOPIC), "ingestion-done");
+      ActorRef<Topic.Command<IngestionDone>> doneTopic =
+          ctx.spawn(Topic.create(IngestionDone.class, IngestionDone.TOPIC), IngestionDone.TOPIC);
 
-      ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
-      ChunkProcessor processor = new ChunkProcessor(deps.aws().s3(), new ContractParser(ingestion.maxFileBytes()),
-          deps.members(), deps.quarantine(), ingestion, Materializer.createMaterializer(ctx.getSystem()), deps.clock());
-      sharding.init(Entity.of(FileWorker.TYPE_KEY, e -> FileWorker.create(e.getEntityId(), processor::process)));
-      CompletionTracker.Dependencies trackerDeps = new CompletionTracker.Dependencies(deps.runs(),
-          DoneNotifier.sns(deps.aws().sns(), deps.resources().notificationsTopicArn()), topic, deps.clock(),
-          ingestion.readModelInterval(), ingestion.snapshotEvery());
-      sharding.init(Entity.of(CompletionTracker.TYPE_KEY, e -> CompletionTracker.create(e.getEntityId(), trackerDeps)));
-      IngestionSupervisor.Dependencies supervisorDeps = new IngestionSupervisor.Dependencies(sharding,
-          deps.aws().s3(), deps.runs(), ingestion, deps.clock(), ingestion.readModelInterval());
-      sharding.init(Entity.of(IngestionSupervisor.TYPE_KEY,
-          e -> IngestionSupervisor.create(e.getEntityId(), supervisorDeps)));
-
-      Ingestion runs = new Ingestion(ctx.getSystem(), deps.aws().s3(), deps.runs(), ingestion.askTimeout(), deps.clock());
+      Ingestion ingestion = Ingestion.init(ctx.getSystem(), ingestionDependencies(deps, doneTopic,
+          Materializer.createMaterializer(ctx.getSystem())));
       if (settings.trigger().enabled()) {
-        ctx.spawn(TriggerListener.create(deps.aws().sqs(), deps.resources().triggerQueueUrl(), settings.trigger(), runs),
-            "trigger-listener");
+        ctx.spawn(TriggerListener.create(deps.aws().sqs(), deps.resources().triggerQueueUrl(), settings.trigger(),
+            ingestion), "trigger-listener");
       }
       // Wake unfinished runs now (left by a previous process) and then periodically: a run whose entity moved
-      // to another node, or stopped with nothing in flight, resumes from its persisted offset.
-      ctx.getSystem().scheduler().scheduleAtFixedRate(Duration.ZERO, ingestion.wakeInterval(),
-          () -> wakeUnfinished(deps, sharding), ctx.getExecutionContext());
-      ready.complete(new Wiring(runs, topic));
+      // to another node, or stopped with nothing in flight, resumes from its committed offset.
+      ctx.getSystem().scheduler().scheduleAtFixedRate(Duration.ZERO, settings.ingestion().wakeInterval(),
+          () -> wakeUnfinished(ingestion), ctx.getExecutionContext());
+      ready.complete(new Wiring(ingestion, doneTopic));
       return Behaviors.empty();
+    });
+  }
+
+  static Ingestion.Dependencies ingestionDependencies(Dependencies deps,
+                                                      ActorRef<Topic.Command<IngestionDone>> doneTopic,
+                                                      Materializer materializer) {
+    var settings = deps.settings().ingestion();
+    ChunkProcessor processor = new ChunkProcessor(deps.aws().s3(), new ContractParser(settings.maxFileBytes()),
+        deps.members(), deps.quarantine(), settings, materializer, deps.clock());
+    return new Ingestion.Dependencies(BucketCheck.s3(deps.aws().s3()), FileListing.s3(deps.aws().s3(), settings.retry()),
+        processor::process, deps.runs(),
+        DoneNotifier.sns(deps.aws().sns(), deps.resources().notificationsTopicArn()), doneTopic, settings,
+        deps.clock());
+  }
+
+  private static void wakeUnfinished(Ingestion ingestion) {
+    ingestion.unfinished().whenComplete((runIds, error) -> {
+      if (error != null) {
+        log.warn("could not read unfinished runs: {}", error.toString());
+        return;
+      }
+      for (String runId : runIds) {
+        log.debug("waking unfinished run {}", runId);
+        ingestion.wake(runId);
+      }
     });
   }
 }

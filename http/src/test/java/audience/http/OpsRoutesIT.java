@@ -168,7 +168,7 @@ class OpsRoutesIT {
 
     Http.Reply pause = http.post("/ops/ingestions/" + runId + "/pause", "");
     assertError(pause, 409);
-    assertThat(pause.body().path("error").asText()).isEqualTo("run " + runId + " is finished; it cannot be paused");
+    assertThat(pause.body().path("error").asText()).isEqualTo("run " + runId + " is completed; it cannot be paused");
     // refusing changed nothing
     assertThat(http.get("/ops/ingestions/" + runId).body().path("state").asText()).isEqualTo("completed");
   }

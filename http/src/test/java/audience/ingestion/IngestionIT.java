@@ -8,6 +8,7 @@ import audience.generator.DatasetWriter;
 import audience.generator.GeneratorSpec;
 import audience.generator.GroundTruth;
 import audience.store.MemberStore;
+import audience.store.RunPhase;
 import audience.store.QuarantineStore;
 import audience.store.RunAudit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -115,21 +116,21 @@ class IngestionIT {
     // The second delivery started nothing new, and the done event fired once.
     probe.expectNoMessage(Duration.ofSeconds(2));
     var status = node.wiring().ingestion().require(runId).toCompletableFuture().join();
-    assertThat(status.state()).isEqualTo("completed");
+    assertThat(status.state()).isEqualTo(RunPhase.COMPLETED);
     assertThat(status.settled()).isEqualTo(spec.files() + 2);
 
     // The runs read model (what a restarted node reads to wake unfinished runs) caught up with both entities.
     var probeRow = TestProbe.create(node.system());
     probeRow.awaitAssert(RUN_TIMEOUT, () -> {
       var row = deps.runs().get(runId).join().orElseThrow();
-      assertThat(row.control().control()).isEqualTo("FINISHED");
-      assertThat(row.control().bucket()).isEqualTo(bucket);
-      assertThat(row.control().listed()).isEqualTo(spec.files() + 2);
-      assertThat(row.progress().completed()).isTrue();
-      assertThat(row.progress().ingested()).isEqualTo(truth.expectedValidFiles() + 2);
+      assertThat(row.run().phase()).isEqualTo(RunPhase.COMPLETED);
+      assertThat(row.run().bucket()).isEqualTo(bucket);
+      assertThat(row.run().listed()).isEqualTo(spec.files() + 2);
+      assertThat(row.tally().completed()).isTrue();
+      assertThat(row.tally().ingested()).isEqualTo(truth.expectedValidFiles() + 2);
       return null;
     });
-    assertThat(deps.runs().unfinished().join()).noneMatch(r -> r.control().runId().equals(runId));
+    assertThat(deps.runs().unfinished().toCompletableFuture().join()).noneMatch(r -> r.run().runId().equals(runId));
   }
 
   @Test

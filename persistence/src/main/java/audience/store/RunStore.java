@@ -20,7 +20,7 @@ import java.util.concurrent.CompletionException;
  * restart. Two entities write disjoint parts of a row, each guarded by its own version (the entity's
  * sequence number), so a replay or a late write never moves a row backwards.
  */
-public final class RunStore {
+public final class RunStore implements RunReadModel {
   private final DynamoDbAsyncClient dynamo;
   private final String table;
 
@@ -29,23 +29,29 @@ public final class RunStore {
     this.table = table;
   }
 
-  /** What the supervisor owns: the run's definition, its control state and its listing offset. */
-  public record Control(String runId, String bucket, String prefix, long expectedFiles, String control,
+  /** What the run entity owns: the run's definition, its phase and its listing offset. */
+  public record RunPart(String runId, String bucket, String prefix, long expectedFiles, RunPhase phase,
                         String offset, long listed, boolean listingDone, Instant startedAt) {}
 
   /** What the completion tracker owns: settled counts and completion. */
-  public record Progress(String runId, long ingested, long quarantined, long settledChunks, boolean completed,
-                         String warning, Instant completedAt) {}
+  public record TallyPart(String runId, long ingested, long quarantined, long settledChunks, boolean completed,
+                          String warning, Instant completedAt) {}
 
   /** A whole row as read back. */
-  public record Row(Control control, Progress progress, Instant updatedAt) {}
+  public record Row(RunPart run, TallyPart tally, Instant updatedAt) {
+    /** The phase the run shows (see {@link RunPhase#shown}). */
+    public RunPhase phase() {
+      return RunPhase.shown(run.phase(), tally.completed());
+    }
+  }
 
-  public CompletableFuture<Void> write(Control c, long version) {
+  @Override
+  public CompletableFuture<Void> write(RunPart c, long version) {
     Map<String, AttributeValue> v = new LinkedHashMap<>();
     v.put("bucket", s(c.bucket()));
     v.put("prefix", s(c.prefix()));
     v.put("expectedFiles", n(c.expectedFiles()));
-    v.put("control", s(c.control()));
+    v.put("control", s(c.phase().wire()));
     v.put("offset", s(c.offset()));
     v.put("listed", n(c.listed()));
     v.put("listingDone", AttributeValue.fromBool(c.listingDone()));
@@ -53,7 +59,8 @@ public final class RunStore {
     return update(c.runId(), v, "controlVersion", version);
   }
 
-  public CompletableFuture<Void> write(Progress p, long version) {
+  @Override
+  public CompletableFuture<Void> write(TallyPart p, long version) {
     Map<String, AttributeValue> v = new LinkedHashMap<>();
     v.put("ingested", n(p.ingested()));
     v.put("quarantined", n(p.quarantined()));
@@ -103,25 +110,21 @@ public final class RunStore {
   }
 
   /** Every run, newest first. The runs table holds one row per run, so a scan stays small. */
+  @Override
   public CompletableFuture<List<Row>> list() {
     List<Row> rows = Collections.synchronizedList(new ArrayList<>());
     return TableScan.scan(dynamo, table, null, 1, item -> rows.add(fromItem(item)))
         .thenApply(v -> rows.stream()
-            .sorted((a, b) -> b.control().startedAt().compareTo(a.control().startedAt())).toList());
-  }
-
-  /** Runs that were started and neither completed nor cancelled: to be woken after a restart. */
-  public CompletableFuture<List<Row>> unfinished() {
-    return list().thenApply(rows -> rows.stream()
-        .filter(r -> !r.progress().completed() && !"CANCELLED".equals(r.control().control())).toList());
+            .sorted((a, b) -> b.run().startedAt().compareTo(a.run().startedAt())).toList());
   }
 
   static Row fromItem(Map<String, AttributeValue> i) {
     String runId = i.get("runId").s();
-    Control c = new Control(runId, str(i, "bucket"), str(i, "prefix"), num(i, "expectedFiles", -1),
-        str(i, "control"), str(i, "offset"), num(i, "listed", 0), bool(i, "listingDone"),
+    RunPart c = new RunPart(runId, str(i, "bucket"), str(i, "prefix"), num(i, "expectedFiles", -1),
+        i.containsKey("control") ? RunPhase.fromWire(str(i, "control")) : RunPhase.NEW, str(i, "offset"),
+        num(i, "listed", 0), bool(i, "listingDone"),
         instant(i, "startedAt"));
-    Progress p = new Progress(runId, num(i, "ingested", 0), num(i, "quarantined", 0), num(i, "settledChunks", 0),
+    TallyPart p = new TallyPart(runId, num(i, "ingested", 0), num(i, "quarantined", 0), num(i, "settledChunks", 0),
         bool(i, "completed"), str(i, "warning"), instant(i, "completedAt"));
     return new Row(c, p, instant(i, "updatedAt"));
   }

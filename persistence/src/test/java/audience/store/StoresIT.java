@@ -68,17 +68,17 @@ class StoresIT {
     new Bootstrap(aws, settings.resources()).run();
     RunStore runs = new RunStore(aws.dynamo(), settings.resources().runsTable());
     Instant t = Instant.parse("2026-11-26T00:00:00Z");
-    runs.write(new RunStore.Control("r-1", "bucket", "p/", 10, "RUNNING", "p/k5", 10, true, t), 5).join();
-    runs.write(new RunStore.Control("r-1", "bucket", "p/", 10, "RUNNING", "p/k2", 4, false, t), 3).join(); // late
-    runs.write(new RunStore.Progress("r-1", 7, 1, 2, false, "", null), 9).join();
-    runs.write(new RunStore.Progress("r-1", 3, 0, 1, false, "", null), 4).join(); // late
+    runs.write(new RunStore.RunPart("r-1", "bucket", "p/", 10, RunPhase.RUNNING, "p/k5", 10, true, t), 5).join();
+    runs.write(new RunStore.RunPart("r-1", "bucket", "p/", 10, RunPhase.RUNNING, "p/k2", 4, false, t), 3).join(); // late
+    runs.write(new RunStore.TallyPart("r-1", 7, 1, 2, false, "", null), 9).join();
+    runs.write(new RunStore.TallyPart("r-1", 3, 0, 1, false, "", null), 4).join(); // late
     RunStore.Row row = runs.get("r-1").join().orElseThrow();
-    assertThat(row.control().offset()).isEqualTo("p/k5");
-    assertThat(row.control().listingDone()).isTrue();
-    assertThat(row.progress().ingested()).isEqualTo(7);
-    assertThat(runs.unfinished().join()).extracting(r -> r.control().runId()).contains("r-1");
-    runs.write(new RunStore.Progress("r-1", 9, 1, 2, true, "", t), 10).join();
-    assertThat(runs.unfinished().join()).extracting(r -> r.control().runId()).doesNotContain("r-1");
+    assertThat(row.run().offset()).isEqualTo("p/k5");
+    assertThat(row.run().listingDone()).isTrue();
+    assertThat(row.tally().ingested()).isEqualTo(7);
+    assertThat(runs.unfinished().toCompletableFuture().join()).extracting(r -> r.run().runId()).contains("r-1");
+    runs.write(new RunStore.TallyPart("r-1", 9, 1, 2, true, "", t), 10).join();
+    assertThat(runs.unfinished().toCompletableFuture().join()).extracting(r -> r.run().runId()).doesNotContain("r-1");
   }
 
   @Test

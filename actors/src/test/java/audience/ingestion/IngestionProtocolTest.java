@@ -1,18 +1,13 @@
 package audience.ingestion;
 
-import audience.testkit.TestNodes;
-import audience.aws.AwsClients;
-import audience.aws.Bootstrap;
 import audience.config.Settings;
-import audience.devstack.DevStack;
-import audience.store.RunStore;
+import audience.store.RunPhase;
 import com.typesafe.config.ConfigFactory;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.pattern.StatusReply;
@@ -21,7 +16,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import software.amazon.awssdk.core.async.AsyncRequestBody;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -29,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -39,24 +35,34 @@ import java.util.stream.IntStream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The supervisor, worker and tracker protocols with a stand-in chunk handler (S3 listing is the real
- * emulator; the journal is Pekko's in-memory test journal): a worker that dies mid-chunk, pause and resume.
+ * The run, worker and tracker protocols through the feature's own init, without emulators: the listing is a sorted
+ * set of keys in memory, the journal Pekko's in-memory test journal, the read model a map, and each run settles its
+ * chunks with a handler of the test's. A worker that dies mid-chunk, a failing chunk, pause and resume.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class IngestionProtocolIT {
-  private static final Duration TIMEOUT = Duration.ofSeconds(60);
+class IngestionProtocolTest {
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
   private static final int CHUNK = 10;
+  private static final String BUCKET = "raw";
 
   private ActorTestKit testKit;
-  private Settings settings;
-  private AwsClients aws;
   private final Map<String, FileWorker.ChunkHandler> handlers = new ConcurrentHashMap<>();
+  private final ConcurrentSkipListSet<String> keys = new ConcurrentSkipListSet<>();
+  private final InMemoryRuns runs = new InMemoryRuns();
   private ActorRef<Topic.Command<IngestionDone>> topic;
   private Ingestion ingestion;
 
+  /** The listing's contract over an in-memory bucket: keys in order after startAfter, a page at a time. */
+  private CompletionStage<FileListing.Page> page(String bucket, String prefix, String startAfter, int maxKeys) {
+    List<FileRef> files = keys.tailSet(startAfter, false).stream().filter(k -> k.startsWith(prefix)).limit(maxKeys + 1)
+        .map(k -> new FileRef(k, 2)).toList();
+    boolean more = files.size() > maxKeys;
+    return CompletableFuture.completedFuture(new FileListing.Page(more ? files.subList(0, maxKeys) : files, more));
+  }
+
   @BeforeAll
   void start() {
-    settings = TestNodes.settings(DevStack.shared(), Map.of(
+    Settings settings = Settings.load(Map.of(
         "audience.ingestion.chunk-size", CHUNK,
         "audience.ingestion.list-page-size", 25,
         "audience.ingestion.max-chunks-in-flight", 3,
@@ -64,39 +70,26 @@ class IngestionProtocolIT {
         "audience.ingestion.chunk-timeout", "2s",
         "audience.ingestion.retry.min-backoff", "10ms",
         "audience.ingestion.retry.max-backoff", "100ms"));
-    aws = AwsClients.create(settings.aws());
-    new Bootstrap(aws, settings.resources()).run();
     testKit = ActorTestKit.create("protocol", PersistenceTestKitPlugin.getInstance().config()
         .withFallback(ConfigFactory.parseString("pekko.persistence.snapshot-store.plugin = \"\""))
         .withFallback(settings.config()));
     Cluster cluster = Cluster.get(testKit.system());
     cluster.manager().tell(Join.create(cluster.selfMember().address()));
     topic = testKit.spawn(Topic.create(IngestionDone.class, IngestionDone.TOPIC));
-    ClusterSharding sharding = ClusterSharding.get(testKit.system());
-    RunStore runs = new RunStore(aws.dynamo(), settings.resources().runsTable());
     // Each run picks its handler by run id, so tests don't share behaviour.
-    sharding.init(Entity.of(FileWorker.TYPE_KEY, e -> FileWorker.create(e.getEntityId(),
-        (runId, bucket, files) -> handlers.get(runId).process(runId, bucket, files))));
-    sharding.init(Entity.of(CompletionTracker.TYPE_KEY, e -> CompletionTracker.create(e.getEntityId(),
-        new CompletionTracker.Dependencies(runs, done -> CompletableFuture.completedFuture("none"), topic,
-            Clock.systemUTC(), Duration.ofSeconds(1), 100))));
-    sharding.init(Entity.of(IngestionSupervisor.TYPE_KEY, e -> IngestionSupervisor.create(e.getEntityId(),
-        new IngestionSupervisor.Dependencies(sharding, aws.s3(), runs, settings.ingestion(), Clock.systemUTC(),
-            Duration.ofSeconds(1)))));
-    ingestion = new Ingestion(testKit.system(), aws.s3(), runs, Duration.ofSeconds(10), Clock.systemUTC());
+    ingestion = Ingestion.init(testKit.system(), new Ingestion.Dependencies(
+        bucket -> CompletableFuture.completedFuture(null), this::page,
+        (runId, bucket, files) -> handlers.get(runId).process(runId, bucket, files), runs,
+        done -> CompletableFuture.completedFuture("none"), topic, settings.ingestion(), Clock.systemUTC()));
   }
 
   @AfterAll
   void stop() {
     if (testKit != null) testKit.shutdownTestKit();
-    if (aws != null) aws.close();
   }
 
   private void upload(String prefix, int files) {
-    String bucket = settings.resources().rawBucket();
-    CompletableFuture.allOf(IntStream.range(0, files).mapToObj(i -> aws.s3().putObject(
-        b -> b.bucket(bucket).key(prefix + String.format("f-%04d.json", i)), AsyncRequestBody.fromString("{}")))
-        .toArray(CompletableFuture[]::new)).join();
+    IntStream.range(0, files).forEach(i -> keys.add(prefix + String.format("f-%04d.json", i)));
   }
 
   private TestProbe<IngestionDone> subscribe() {
@@ -106,7 +99,7 @@ class IngestionProtocolIT {
   }
 
   private RunSpec spec(String runId, String prefix) {
-    return new RunSpec(runId, settings.resources().rawBucket(), prefix, RunSpec.UNKNOWN, "test");
+    return new RunSpec(runId, BUCKET, prefix, RunSpec.UNKNOWN, "test");
   }
 
   @Test
@@ -168,11 +161,11 @@ class IngestionProtocolIT {
     // The window (3 chunks) fills, then the run is paused while they are held.
     awaitCondition(() -> dispatched.size() == 3);
     var paused = ingestion.pause("pause-run").toCompletableFuture().join();
-    assertThat(paused.control()).isEqualTo(IngestionSupervisor.Control.PAUSED);
+    assertThat(paused.phase()).isEqualTo(RunPhase.PAUSED);
     gate.countDown();
     awaitCondition(() -> ingestion.require("pause-run").toCompletableFuture().join().settled() == 30);
     assertThat(dispatched).hasSize(3);
-    assertThat(ingestion.require("pause-run").toCompletableFuture().join().state()).isEqualTo("paused");
+    assertThat(ingestion.require("pause-run").toCompletableFuture().join().state()).isEqualTo(RunPhase.PAUSED);
 
     ingestion.resume("pause-run").toCompletableFuture().join();
     IngestionDone done = fishDone(probe, "pause-run");
@@ -185,10 +178,10 @@ class IngestionProtocolIT {
 
   @Test
   void controlOfAnUnknownRunIsRefusedWithAReason() {
-    TestProbe<StatusReply<IngestionSupervisor.View>> probe = testKit.createTestProbe();
-    ClusterSharding.get(testKit.system()).entityRefFor(IngestionSupervisor.TYPE_KEY, "never-started")
-        .tell(new IngestionSupervisor.Pause(probe.getRef()));
-    StatusReply<IngestionSupervisor.View> reply = probe.receiveMessage(TIMEOUT);
+    TestProbe<StatusReply<IngestionRun.View>> probe = testKit.createTestProbe();
+    ClusterSharding.get(testKit.system()).entityRefFor(IngestionRun.TYPE_KEY, "never-started")
+        .tell(new IngestionRun.Pause(probe.getRef()));
+    StatusReply<IngestionRun.View> reply = probe.receiveMessage(TIMEOUT);
     assertThat(reply.isError()).isTrue();
     assertThat(reply.getError().getMessage()).contains("never started");
     assertThat(ingestion.status("never-started").toCompletableFuture().join()).isEmpty();
