@@ -55,9 +55,10 @@ public final class IngestBenchmark {
    * @param serviceHeap the service JVM's -Xmx, e.g. "512m"
    * @param ceilingTime how long each ceiling loop runs
    * @param serviceProperties system properties (settings overrides) for the service JVM
+   * @param devstackHeapMb the -Xmx the caller gave the devstack JVM, reported with the figures
    */
   public record Options(int files, int badFiles, Double killAt, long seed, String serviceHeap, Duration ceilingTime,
-                        Map<String, String> serviceProperties) {
+                        Map<String, String> serviceProperties, int devstackHeapMb) {
     public Options {
       if (files < 1) throw new IllegalArgumentException("--files must be at least 1");
       if (badFiles < 0 || badFiles > files) throw new IllegalArgumentException("--bad-files must be in 0..files");

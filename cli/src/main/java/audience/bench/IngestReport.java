@@ -171,7 +171,8 @@ record IngestReport(IngestBenchmark.Options options, Dataset dataset, CeilingRat
         .put("baseline_pool_concurrency", pool.concurrency())
         .put("rate_vs_pool", round(ratio(rate, pool.filesPerSecond()), RATE_DECIMALS))
         .put("rate_vs_sequential", round(ratio(rate, seq.filesPerSecond()), RATE_DECIMALS))
-        .put("rate_vs_ceiling", round(ratio(rate, ceilings.lower()), CEILING_RATIO_DECIMALS));
+        .put("rate_vs_ceiling", round(ratio(rate, ceilings.lower()), CEILING_RATIO_DECIMALS))
+        .put("devstack_xmx_mb", options.devstackHeapMb());
     return out;
   }
 
