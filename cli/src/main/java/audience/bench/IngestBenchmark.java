@@ -37,15 +37,23 @@ import java.util.function.BiConsumer;
 public final class IngestBenchmark {
   /** Where the files go in the raw bucket. */
   public static final String PREFIX = "bench/";
+  /** PUTs in flight while generating: the data set is set-up, not a figure, so it is written as fast as it goes. */
   static final int WRITE_CONCURRENCY = 64;
+  /**
+   * Files the baselines ingest at most: enough for a steady rate, few enough that the slow baselines do not take
+   * longer than the service's run at large N.
+   */
   static final int SEQUENTIAL_LIMIT = 1_000;
   static final int POOL_LIMIT = 10_000;
   /** Share of the generated files that are gzipped, so that the service's gunzip path is part of the figures. */
   static final double GZIPPED_SHARE = 0.1;
   /** Untimed load before each ceiling loop, so that the emulator's request path is compiled when timing starts. */
   static final Duration CEILING_WARM_UP = Duration.ofSeconds(3);
+  /** How often the run's status is read: often enough for the progress bar and a timely kill. */
   static final Duration STATUS_POLL = Duration.ofMillis(250);
+  /** No settled file for this long means the run is stuck: the benchmark gives up rather than wait forever. */
   static final Duration STALL_TIMEOUT = Duration.ofMinutes(5);
+  /** How long the done event may take to arrive after the status says completed before it counts as missing. */
   static final Duration DONE_TIMEOUT = Duration.ofSeconds(60);
 
   /**
