@@ -23,9 +23,14 @@ final class DoneWatcher implements AutoCloseable {
   /** A done event and when this process received it. */
   record Received(JsonNode event, Instant receivedAt) {
     Instant instant(String field) {
-      String s = event.path(field).asText(null);
-      return s == null || s.isEmpty() || s.equals("null") ? null : Instant.parse(s);
+      return DoneWatcher.instant(event, field);
     }
+  }
+
+  /** An instant field of the service's JSON (event or status); null when absent, empty or null. */
+  static Instant instant(JsonNode node, String field) {
+    String s = node.path(field).asText(null);
+    return s == null || s.isEmpty() || s.equals("null") ? null : Instant.parse(s);
   }
 
   private final SqsAsyncClient sqs;

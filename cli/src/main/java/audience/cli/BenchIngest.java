@@ -40,10 +40,10 @@ final class BenchIngest implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    IngestBenchmark.Options options = new IngestBenchmark.Options(files, badFiles, killAt, seed, serviceHeap,
-        Duration.ofSeconds(ceilingSeconds), Map.of("audience.profile", Settings.PROFILE_LOCAL));
-    Path home = Path.of("run", "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     int heapMb = devstackHeapMb != null ? devstackHeapMb.intValue() : Local.devstackHeapMbFor(files);
+    IngestBenchmark.Options options = new IngestBenchmark.Options(files, badFiles, killAt, seed, serviceHeap,
+        Duration.ofSeconds(ceilingSeconds), Map.of("audience.profile", Settings.PROFILE_LOCAL), heapMb);
+    Path home = Path.of("run", "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     System.err.println("[bench] starting emulators (devstack JVM -Xmx" + heapMb + "m) in " + home.toAbsolutePath());
     IngestBenchmark.Outcome outcome;
     try (DevStack devstack = DevStack.start(DevStack.Options.transientIn(home).withHeapMb(heapMb))) {
@@ -53,7 +53,6 @@ final class BenchIngest implements Callable<Integer> {
       overrides.put("audience.trigger.enabled", false);
       Settings settings = Settings.load(overrides);
       outcome = new IngestBenchmark(options, home, settings).run();
-      outcome.json().put("devstack_xmx_mb", heapMb);
     }
     System.err.println("[bench] logs in " + home.resolve("logs").toAbsolutePath());
     System.out.println(new ObjectMapper().writeValueAsString(outcome.json()));
