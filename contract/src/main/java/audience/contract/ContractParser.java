@@ -184,7 +184,9 @@ public final class ContractParser {
         if (m != null && m.regionMatches(true, 0, "Unexpected end-of-input", 0, 23)) {
           return truncated(length, where);
         }
-        if (loc != null && offset(loc) >= incompleteScalarStart(chars, data, (int) units)) {
+        // Jackson counts byte offsets from where it was told to start, i.e. after a byte order mark
+        long at = loc == null ? -1 : offset(loc) + (chars == null ? start : 0);
+        if (loc != null && at >= incompleteScalarStart(chars, data, (int) units)) {
           return truncated(length, where); // a literal or number cut short: {"optIn":tr
         }
         return notJson(e.getOriginalMessage(), loc);

@@ -310,6 +310,20 @@ class ContractParserTest {
   }
 
   @Test
+  void aByteOrderMarkDoesNotHideALiteralCutShort() {
+    for (String prefix : List.of("{\"optIn\":tr", "{\"priceMin\":12.", "{\"suburb\":\"Café\",\"optIn\":fal")) {
+      byte[] plain = utf8(prefix);
+      byte[] bom = new byte[plain.length + 3];
+      bom[0] = (byte) 0xEF;
+      bom[1] = (byte) 0xBB;
+      bom[2] = (byte) 0xBF;
+      System.arraycopy(plain, 0, bom, 3, plain.length);
+      assertThat(reason(bom)).as(prefix)
+          .isEqualTo("TRUNCATED: unexpected end of input at byte " + bom.length);
+    }
+  }
+
+  @Test
   void notAnObject() {
     assertThat(reason(utf8("[1,2]"))).isEqualTo("NOT_AN_OBJECT: root is an array, expected object");
     assertThat(reason(utf8("\"m-abcd\""))).isEqualTo("NOT_AN_OBJECT: root is a string, expected object");
