@@ -38,7 +38,7 @@ public final class ContractParser {
    */
   public ContractParser(long maxBytes, ObjectMapper mapper) {
     this.files = new FileDecoder(maxBytes);
-    this.json = new StrictJson(mapper);
+    this.json = new StrictJson(mapper, ContractRules.PERSONAL_FIELDS);
   }
 
   /** The configured size limit, applied to stored and to decompressed bytes. */

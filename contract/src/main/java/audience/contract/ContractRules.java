@@ -6,6 +6,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -26,6 +27,13 @@ import java.util.function.Function;
  * are ignored.
  */
 final class ContractRules {
+
+  /**
+   * Fields whose values identify a person: no rejection detail may contain them (a detail says
+   * which rule failed, never what the file held), since quarantine reasons are logged and shown
+   * to operators who need not see personal data.
+   */
+  static final Set<String> PERSONAL_FIELDS = Set.of("email");
 
   static final String MEMBER_ID_PREFIX = "m-";
   static final int MEMBER_ID_MIN_SUFFIX = 4;
@@ -58,8 +66,10 @@ final class ContractRules {
       throw invalid("memberId", memberId, MEMBER_ID_PATTERN);
     }
     String email = string(root, "", "email");
-    if (!isValidEmail(email)) {
-      throw invalid("email", email, "a valid address");
+    Optional<String> emailProblem = emailProblem(email);
+    if (emailProblem.isPresent()) {
+      throw new Rejected(RejectionKind.INVALID_VALUE,
+          "email is not a valid address (" + emailProblem.get() + ")");
     }
     JsonNode optInNode = required(root, "", "optIn");
     if (!optInNode.isBoolean()) {
@@ -245,30 +255,57 @@ final class ContractRules {
    * containing a dot that neither starts nor ends with a dot and has no empty label.
    */
   static boolean isValidEmail(String s) {
+    return emailProblem(s).isEmpty();
+  }
+
+  /**
+   * Which rule of {@link #isValidEmail} {@code s} breaks first, in words that never quote it (an
+   * address is personal data); empty when it is valid.
+   */
+  static Optional<String> emailProblem(String s) {
     int len = s.length();
-    if (len < MIN_EMAIL_LENGTH || len > MAX_EMAIL_LENGTH) {
-      return false;
+    if (len < MIN_EMAIL_LENGTH) {
+      return Optional.of("shorter than " + MIN_EMAIL_LENGTH + " characters");
+    }
+    if (len > MAX_EMAIL_LENGTH) {
+      return Optional.of("longer than " + MAX_EMAIL_LENGTH + " characters");
     }
     int at = -1;
     for (int i = 0; i < len; i++) {
       char c = s.charAt(i);
       if (c <= ' ' || c == DELETE || Character.isWhitespace(c) || Character.isSpaceChar(c)) {
-        return false;
+        return Optional.of("contains whitespace or a control character");
       }
       if (c == '@') {
         if (at >= 0) {
-          return false;
+          return Optional.of("more than one @");
         }
         at = i;
       }
     }
-    if (at <= 0 || at >= len - 1) {
-      return false;
+    if (at < 0) {
+      return Optional.of("no @");
+    }
+    if (at == 0) {
+      return Optional.of("nothing before the @");
+    }
+    if (at == len - 1) {
+      return Optional.of("nothing after the @");
     }
     int firstDot = s.indexOf('.', at + 1);
-    return firstDot > at + 1
-        && s.charAt(len - 1) != '.'
-        && s.indexOf("..", at + 1) < 0;
+    if (firstDot < 0) {
+      return Optional.of("no dot in the domain");
+    }
+    if (firstDot == at + 1) {
+      return Optional.of("the domain starts with a dot");
+    }
+    if (s.charAt(len - 1) == '.') {
+      return Optional.of("the domain ends with a dot");
+    }
+    if (s.indexOf("..", at + 1) >= 0) {
+      return Optional.of("the domain has an empty label");
+    }
+    return Optional.empty();
   }
 
   private static boolean isPostcode(String s) {

@@ -3,6 +3,7 @@ package audience.contract;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -12,10 +13,11 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The JSON stage of {@link ContractParser}: one strict JSON value, as a tree. Knows nothing of the
- * contract's fields.
+ * contract's fields, except the names of those whose values a detail must never repeat.
  * Immutable and thread-safe (the Jackson {@link ObjectReader} is immutable).
  *
  * <p>Strict means Jackson's defaults (no comments, no single quotes or unquoted names, no trailing
@@ -42,15 +44,19 @@ final class StrictJson {
   private static final long NO_CUT = Long.MAX_VALUE;
 
   private final ObjectReader reader;
+  private final Set<String> personalFields;
 
   /**
    * @param mapper only its immutable {@link ObjectReader} is kept; the mapper must not be
    *     reconfigured afterwards, as usual for Jackson
+   * @param personalFields names of fields, at any depth, whose values hold personal data: an error
+   *     inside one is reported without Jackson's message, which may quote the text (a token)
    */
-  StrictJson(ObjectMapper mapper) {
+  StrictJson(ObjectMapper mapper, Set<String> personalFields) {
     this.reader = Objects.requireNonNull(mapper, "mapper")
         .reader()
         .with(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+    this.personalFields = Set.copyOf(personalFields);
   }
 
   /** The one JSON value of {@code text}: never null or missing, of any JSON type. */
@@ -85,12 +91,28 @@ final class StrictJson {
       if (loc != null && offset(loc) >= incompleteScalarStart(text)) {
         throw truncated(text); // a literal or number cut short: {"optIn":tr
       }
+      String personal = enclosingPersonalField(p);
+      if (personal != null) {
+        throw new Rejected(RejectionKind.NOT_JSON, "invalid JSON in the value of \"" + personal
+            + "\" (not shown: personal data) at " + position(loc));
+      }
       throw notJson(m, loc);
     } catch (JsonProcessingException e) {
       // databind level (duplicate field names) and stream constraints (nesting, number length)
       throw new Rejected(
           RejectionKind.NOT_JSON, duplicateFieldDetail(e) + " at " + position(e.getLocation()));
     }
+  }
+
+  /** The innermost personal field the parser is inside of, or null. */
+  private String enclosingPersonalField(JsonParser p) {
+    for (JsonStreamContext c = p.getParsingContext(); c != null; c = c.getParent()) {
+      String name = c.getCurrentName();
+      if (name != null && personalFields.contains(name)) {
+        return name;
+      }
+    }
+    return null;
   }
 
   private static void requireEnd(JsonParser p) throws Rejected, IOException {

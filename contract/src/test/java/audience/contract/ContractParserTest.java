@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -337,7 +338,7 @@ class ContractParserTest {
     assertThat(reason(with(m -> m.put("memberId", "M-ABC123")))).isEqualTo(
         "INVALID_VALUE: memberId=\"M-ABC123\" (expected ^m-[0-9a-z]{4,32}$)");
     assertThat(reason(with(m -> m.put("email", "not-an-email")))).isEqualTo(
-        "INVALID_VALUE: email=\"not-an-email\" (expected a valid address)");
+        "INVALID_VALUE: email is not a valid address (no @)");
     assertThat(reason(with(m -> m.put("suburb", "  ")))).isEqualTo(
         "INVALID_VALUE: suburb=\"  \" (expected a non-blank name)");
     assertThat(reason(with(m -> m.put("postcode", "20100")))).isEqualTo(
@@ -363,8 +364,40 @@ class ContractParserTest {
     assertThat(reason(with(m -> m.put("state", "N\"S\nW"))))
         .startsWith("INVALID_VALUE: state=\"N\\\"S\\nW\" (");
     String longValue = "x".repeat(500);
-    assertThat(reason(with(m -> m.put("email", longValue))))
-        .isEqualTo("INVALID_VALUE: email=\"" + "x".repeat(64) + "...\" (expected a valid address)");
+    assertThat(reason(with(m -> m.put("state", longValue))))
+        .isEqualTo("INVALID_VALUE: state=\"" + "x".repeat(64) + "...\" (expected one of " + AuState.EXPECTED
+            + ")");
+  }
+
+  @Test
+  void rejectionsNeverRepeatTheEmail() {
+    String local = "olivia.smith";
+    String domain = "example.com.au";
+    List<String> badAddresses = List.of(local + "@example", local + " @" + domain,
+        local + "@@" + domain, local + "@example..com.au", local + "@." + domain,
+        local + "@" + domain + ".", "@" + local + "." + domain, local + "@", local + "." + domain,
+        local.repeat(20) + "@" + domain, "o@ex");
+    List<byte[]> files = new ArrayList<>();
+    for (String bad : badAddresses) {
+      files.add(with(m -> m.put("email", bad)));
+    }
+    String good = new String(bytes(validDoc()), StandardCharsets.UTF_8);
+    String quoted = "\"" + local + "@" + domain + "\"";
+    files.add(utf8(good.replace(quoted, local + "@" + domain))); // unquoted
+    files.add(utf8(good.replace(quoted, "[" + local + "]")));
+    files.add(utf8(good.replace(quoted, "\"" + local + "\\q@" + domain + "\""))); // bad escape
+    files.add(utf8(good.replace(quoted, "\"" + local + "\n@" + domain + "\""))); // raw newline
+    files.add(utf8(good.substring(0, good.indexOf(local) + local.length()))); // cut inside it
+    files.add(utf8(good.replace(quoted, quoted + "," + "\"email\":" + quoted))); // twice
+    for (byte[] file : files) {
+      String reason = reason(file);
+      assertThat(reason).as(reason).doesNotContain("olivia").doesNotContain("example")
+          .matches("[A-Z_]+: .+");
+    }
+    assertThat(reason(files.get(0))).isEqualTo(
+        "INVALID_VALUE: email is not a valid address (no dot in the domain)");
+    assertThat(col(reason(files.get(badAddresses.size())))).isEqualTo("NOT_JSON: invalid JSON in"
+        + " the value of \"email\" (not shown: personal data) at line 1, column N");
   }
 
   @Test

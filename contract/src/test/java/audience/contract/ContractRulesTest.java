@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -109,5 +110,31 @@ class ContractRulesTest {
     assertThat("m-" + "a".repeat(ContractRules.MEMBER_ID_MAX_SUFFIX))
         .matches(ContractParser.MEMBER_ID_PATTERN)
         .satisfies(s -> assertThat(ContractRules.isValidMemberId(s)).isTrue());
+  }
+
+  @Test
+  void anInvalidEmailIsNamedWithTheRuleItBreaksNeverQuoted() {
+    Map<String, String> problems = new LinkedHashMap<>();
+    problems.put("a@bc", "shorter than 5 characters");
+    problems.put("a".repeat(250) + "@b.co", "longer than 254 characters");
+    problems.put("ann lee@b.co", "contains whitespace or a control character");
+    problems.put("ann\u00a0lee@b.co", "contains whitespace or a control character");
+    problems.put("ann\u007f@b.co", "contains whitespace or a control character");
+    problems.put("ann@lee@b.co", "more than one @");
+    problems.put("ann.b.co", "no @");
+    problems.put("@ann.b.co", "nothing before the @");
+    problems.put("ann.b.co@", "nothing after the @");
+    problems.put("ann@bco", "no dot in the domain");
+    problems.put("ann@.b.co", "the domain starts with a dot");
+    problems.put("ann@b.co.", "the domain ends with a dot");
+    problems.put("ann@b..co", "the domain has an empty label");
+    for (var e : problems.entrySet()) {
+      assertThat(ContractRules.emailProblem(e.getKey())).as(e.getKey()).contains(e.getValue());
+      assertThat(ContractRules.isValidEmail(e.getKey())).as(e.getKey()).isFalse();
+      assertThat(reason(m -> m.put("email", e.getKey()))).as(e.getKey())
+          .isEqualTo("INVALID_VALUE: email is not a valid address (" + e.getValue() + ")")
+          .doesNotContain("ann");
+    }
+    assertThat(ContractRules.emailProblem("ann.lee+x@b.co")).isEmpty();
   }
 }

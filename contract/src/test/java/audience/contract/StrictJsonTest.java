@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigInteger;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class StrictJsonTest {
@@ -14,7 +15,7 @@ class StrictJsonTest {
   /** Jackson's default limit on nesting and on the digits of a number. */
   private static final int JACKSON_LIMIT = 1000;
 
-  private final StrictJson json = new StrictJson(ContractFixtures.JSON);
+  private final StrictJson json = new StrictJson(ContractFixtures.JSON, Set.of("email"));
 
   /** {@code s} as the file decoder hands it on: bytes when ASCII, chars otherwise. */
   private static DecodedText text(String s) {
@@ -123,5 +124,16 @@ class StrictJsonTest {
     char[] chars = "[\"é\",n".toCharArray();
     assertThat(reason(new DecodedText.Chars(chars, chars.length, 11, true))).isEqualTo(
         "TRUNCATED: unexpected end of input at byte 11 of the decompressed content");
+  }
+
+  @Test
+  void nothingInsideAPersonalFieldIsRepeated() {
+    String hidden = "NOT_JSON: invalid JSON in the value of \"email\" (not shown: personal data)"
+        + " at line 1, column N";
+    assertThat(reason("{\"email\":olivia}")).isEqualTo(hidden);
+    assertThat(reason("{\"a\":{\"email\":[1,olivia]}}")).isEqualTo(hidden);
+    assertThat(reason("{\"email\":\"oli\\via\"}")).isEqualTo(hidden);
+    // elsewhere Jackson's message stays, token and all: it tells what to fix
+    assertThat(reason("{\"name\":olivia}")).startsWith("NOT_JSON: unrecognized token 'olivia'");
   }
 }
