@@ -3,7 +3,7 @@ package audience.contract;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * Parses and validates one raw member file against data contract v1 (see ARCHITECTURE.md).
+ * Parses and validates one raw member file against data contract v1 (see docs/contract.md).
  *
  * <p>Pure: no I/O beyond the byte array it is given, no shared mutable state. One instance may be
  * used from any number of threads at once.

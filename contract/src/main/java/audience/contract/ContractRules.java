@@ -10,7 +10,7 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * The rules of data contract v1 (ARCHITECTURE.md), applied to a JSON tree from {@link StrictJson}.
+ * The rules of data contract v1 (docs/contract.md), applied to a JSON tree from {@link StrictJson}.
  * Stateless.
  *
  * <p>The root must be an object ({@link RejectionKind#NOT_AN_OBJECT}); then the fields are checked
