@@ -1,6 +1,9 @@
 package audience.contract;
 
-/** Why a file was quarantined. The order has no meaning; the names are stored in the quarantine. */
+/**
+ * Why a file was quarantined. The order has no meaning; the names are stored in the quarantine.
+ * When each kind is used, with example reasons: docs/contract.md.
+ */
 public enum RejectionKind {
   /** Zero bytes, or nothing but whitespace. */
   EMPTY,

@@ -1,82 +1,31 @@
 package audience.contract;
 
+import static audience.contract.ContractFixtures.bytes;
+import static audience.contract.ContractFixtures.gzip;
+import static audience.contract.ContractFixtures.utf8;
+import static audience.contract.ContractFixtures.validDoc;
+import static audience.contract.ContractFixtures.with;
+import static audience.contract.ContractFixtures.withBom;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import java.util.stream.IntStream;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ContractParserTest {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private final ContractParser parser = new ContractParser(ContractParser.DEFAULT_MAX_BYTES, JSON);
+  private final ContractParser parser =
+      new ContractParser(ContractParser.DEFAULT_MAX_BYTES, ContractFixtures.JSON);
 
   // ---------------------------------------------------------------------------------------------
   // helpers
-
-  private static Map<String, Object> validDoc() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("memberId", "m-abc123");
-    m.put("email", "olivia.smith@example.com.au");
-    m.put("optIn", true);
-    m.put("suburb", "Surry Hills");
-    m.put("postcode", "2010");
-    m.put("state", "NSW");
-    m.put("intent", "buy");
-    m.put("propertyType", "apartment");
-    m.put("bedrooms", 2);
-    m.put("priceMin", 750000);
-    m.put("priceMax", 900000);
-    m.put("lastActive", "2025-06-01T10:15:30Z");
-    List<Object> activity = new ArrayList<>();
-    activity.add(new LinkedHashMap<>(Map.of(
-        "type", "search", "listingId", "l-1", "at", "2025-05-30T08:00:00Z")));
-    activity.add(new LinkedHashMap<>(Map.of(
-        "type", "enquiry", "listingId", "l-2", "at", "2025-06-01T10:15:30.250Z")));
-    m.put("activity", activity);
-    return m;
-  }
-
-  private static byte[] bytes(Map<String, Object> doc) {
-    try {
-      return JSON.writeValueAsBytes(doc);
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    }
-  }
-
-  private static byte[] with(Consumer<Map<String, Object>> change) {
-    Map<String, Object> doc = validDoc();
-    change.accept(doc);
-    return bytes(doc);
-  }
-
-  private static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static byte[] gzip(byte[] plain) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (GZIPOutputStream z = new GZIPOutputStream(out)) {
-      z.write(plain);
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    }
-    return out.toByteArray();
-  }
 
   private MemberProfile valid(String key, byte[] body) {
     ParseResult r = parser.parse(key, body);
@@ -141,12 +90,7 @@ class ContractParserTest {
   void nonAsciiUtf8AndByteOrderMarkAreAccepted() {
     byte[] body = with(m -> m.put("suburb", "Café Hill — Nørth"));
     assertThat(valid("k.json", body).suburb()).isEqualTo("Café Hill — Nørth");
-    byte[] bom = new byte[body.length + 3];
-    bom[0] = (byte) 0xEF;
-    bom[1] = (byte) 0xBB;
-    bom[2] = (byte) 0xBF;
-    System.arraycopy(body, 0, bom, 3, body.length);
-    assertThat(valid("k.json", bom).suburb()).isEqualTo("Café Hill — Nørth");
+    assertThat(valid("k.json", withBom(body)).suburb()).isEqualTo("Café Hill — Nørth");
   }
 
   @Test
@@ -310,6 +254,15 @@ class ContractParserTest {
   }
 
   @Test
+  void aByteOrderMarkDoesNotHideALiteralCutShort() {
+    for (String prefix : List.of("{\"optIn\":tr", "{\"priceMin\":12.", "{\"suburb\":\"Café\",\"optIn\":fal")) {
+      byte[] bom = withBom(utf8(prefix));
+      assertThat(reason(bom)).as(prefix)
+          .isEqualTo("TRUNCATED: unexpected end of input at byte " + bom.length);
+    }
+  }
+
+  @Test
   void notAnObject() {
     assertThat(reason(utf8("[1,2]"))).isEqualTo("NOT_AN_OBJECT: root is an array, expected object");
     assertThat(reason(utf8("\"m-abcd\""))).isEqualTo("NOT_AN_OBJECT: root is a string, expected object");
@@ -385,7 +338,7 @@ class ContractParserTest {
     assertThat(reason(with(m -> m.put("memberId", "M-ABC123")))).isEqualTo(
         "INVALID_VALUE: memberId=\"M-ABC123\" (expected ^m-[0-9a-z]{4,32}$)");
     assertThat(reason(with(m -> m.put("email", "not-an-email")))).isEqualTo(
-        "INVALID_VALUE: email=\"not-an-email\" (expected a valid address)");
+        "INVALID_VALUE: email is not a valid address (no @)");
     assertThat(reason(with(m -> m.put("suburb", "  ")))).isEqualTo(
         "INVALID_VALUE: suburb=\"  \" (expected a non-blank name)");
     assertThat(reason(with(m -> m.put("postcode", "20100")))).isEqualTo(
@@ -411,8 +364,40 @@ class ContractParserTest {
     assertThat(reason(with(m -> m.put("state", "N\"S\nW"))))
         .startsWith("INVALID_VALUE: state=\"N\\\"S\\nW\" (");
     String longValue = "x".repeat(500);
-    assertThat(reason(with(m -> m.put("email", longValue))))
-        .isEqualTo("INVALID_VALUE: email=\"" + "x".repeat(64) + "...\" (expected a valid address)");
+    assertThat(reason(with(m -> m.put("state", longValue))))
+        .isEqualTo("INVALID_VALUE: state=\"" + "x".repeat(64) + "...\" (expected one of " + AuState.EXPECTED
+            + ")");
+  }
+
+  @Test
+  void rejectionsNeverRepeatTheEmail() {
+    String local = "olivia.smith";
+    String domain = "example.com.au";
+    List<String> badAddresses = List.of(local + "@example", local + " @" + domain,
+        local + "@@" + domain, local + "@example..com.au", local + "@." + domain,
+        local + "@" + domain + ".", "@" + local + "." + domain, local + "@", local + "." + domain,
+        local.repeat(20) + "@" + domain, "o@ex");
+    List<byte[]> files = new ArrayList<>();
+    for (String bad : badAddresses) {
+      files.add(with(m -> m.put("email", bad)));
+    }
+    String good = new String(bytes(validDoc()), StandardCharsets.UTF_8);
+    String quoted = "\"" + local + "@" + domain + "\"";
+    files.add(utf8(good.replace(quoted, local + "@" + domain))); // unquoted
+    files.add(utf8(good.replace(quoted, "[" + local + "]")));
+    files.add(utf8(good.replace(quoted, "\"" + local + "\\q@" + domain + "\""))); // bad escape
+    files.add(utf8(good.replace(quoted, "\"" + local + "\n@" + domain + "\""))); // raw newline
+    files.add(utf8(good.substring(0, good.indexOf(local) + local.length()))); // cut inside it
+    files.add(utf8(good.replace(quoted, quoted + "," + "\"email\":" + quoted))); // twice
+    for (byte[] file : files) {
+      String reason = reason(file);
+      assertThat(reason).as(reason).doesNotContain("olivia").doesNotContain("example")
+          .matches("[A-Z_]+: .+");
+    }
+    assertThat(reason(files.get(0))).isEqualTo(
+        "INVALID_VALUE: email is not a valid address (no dot in the domain)");
+    assertThat(col(reason(files.get(badAddresses.size())))).isEqualTo("NOT_JSON: invalid JSON in"
+        + " the value of \"email\" (not shown: personal data) at line 1, column N");
   }
 
   @Test
