@@ -83,29 +83,29 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
       implements Event {
     @Override
     public State applyTo(State s) {
-      return new State(s.chunks().with(chunkIndex), s.counts().plus(this), s.listing(), s.outcome());
+      return new State(s.chunks().with(chunkIndex), s.counts().plus(this), s.listing(), s.completion());
     }
   }
 
   public record ListingClosed(RunSpec spec, Instant startedAt, long totalChunks, long totalFiles) implements Event {
     @Override
     public State applyTo(State s) {
-      return new State(s.chunks(), s.counts(), new Listing(spec, startedAt, totalChunks, totalFiles), s.outcome());
+      return new State(s.chunks(), s.counts(), new Listing(spec, startedAt, totalChunks, totalFiles), s.completion());
     }
   }
 
   public record Completed(Instant at, String warning) implements Event {
     @Override
     public State applyTo(State s) {
-      return new State(s.chunks(), s.counts(), s.listing(), new Outcome(at, warning, false));
+      return new State(s.chunks(), s.counts(), s.listing(), new Completion(at, warning, false));
     }
   }
 
   public record Notified(String messageId, Instant at) implements Event {
     @Override
     public State applyTo(State s) {
-      Outcome o = s.outcome();
-      return new State(s.chunks(), s.counts(), s.listing(), new Outcome(o.completedAt(), o.warning(), true));
+      Completion o = s.completion();
+      return new State(s.chunks(), s.counts(), s.listing(), new Completion(o.completedAt(), o.warning(), true));
     }
   }
 
@@ -149,19 +149,19 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
       implements CborSerializable {}
 
   /** Completion (the outbox's intent) and whether the done event was confirmed sent (its outcome). */
-  public record Outcome(Instant completedAt, String warning, boolean notified) implements CborSerializable {
-    static final Outcome PENDING = new Outcome(null, "", false);
+  public record Completion(Instant completedAt, String warning, boolean notified) implements CborSerializable {
+    static final Completion PENDING = new Completion(null, "", false);
   }
 
-  public record State(Chunks chunks, Counts counts, Listing listing, Outcome outcome) implements CborSerializable {
-    static final State EMPTY = new State(Chunks.NONE, Counts.NONE, null, Outcome.PENDING);
+  public record State(Chunks chunks, Counts counts, Listing listing, Completion completion) implements CborSerializable {
+    static final State EMPTY = new State(Chunks.NONE, Counts.NONE, null, Completion.PENDING);
 
     boolean listingClosed() {
       return listing != null;
     }
 
     boolean completed() {
-      return outcome.completedAt() != null;
+      return completion.completedAt() != null;
     }
 
     boolean readyToComplete() {
@@ -171,13 +171,13 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
     Tally tally() {
       return new Tally(counts.settledChunks(), counts.settledFiles(), counts.ingested(), counts.quarantined(),
           listingClosed(), listingClosed() ? listing.totalChunks() : -1, listingClosed() ? listing.totalFiles() : -1,
-          completed(), outcome.warning(), outcome.completedAt());
+          completed(), completion.warning(), completion.completedAt());
     }
 
     IngestionDone done(String runId) {
       return new IngestionDone(runId, listing.spec().bucket(), listing.spec().prefix(), listing.totalFiles(),
-          counts.ingested(), counts.quarantined(), outcome.warning(), listing.startedAt(),
-          counts.lastSettledAt() == null ? outcome.completedAt() : counts.lastSettledAt(), outcome.completedAt());
+          counts.ingested(), counts.quarantined(), completion.warning(), listing.startedAt(),
+          counts.lastSettledAt() == null ? completion.completedAt() : counts.lastSettledAt(), completion.completedAt());
     }
   }
 
@@ -298,15 +298,15 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
       ctx.getLog().error("run {}: done notification failed, will retry on next recovery: {}", runId, n.error());
       return Effect().noReply();
     }
-    if (state.outcome().notified()) return Effect().noReply();
+    if (state.completion().notified()) return Effect().noReply();
     return Effect().persist(new Notified(n.messageId(), deps.clock().instant())).thenNoReply();
   }
 
   private void writeReadModel(State s, boolean force) {
     long version = lastSequenceNumber(ctx);
     readModel.write(force, () -> deps.runs().write(new RunStore.TallyPart(runId, s.counts().ingested(),
-        s.counts().quarantined(), s.counts().settledChunks(), s.completed(), s.outcome().warning(),
-        s.outcome().completedAt()), version));
+        s.counts().quarantined(), s.counts().settledChunks(), s.completed(), s.completion().warning(),
+        s.completion().completedAt()), version));
   }
 
   @Override
@@ -318,7 +318,7 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> {
-          if (state.completed() && !state.outcome().notified()) {
+          if (state.completed() && !state.completion().notified()) {
             ctx.getLog().info("run {}: completed but the done event was not confirmed; publishing it again", runId);
             publish(state.done(runId));
           }

@@ -14,7 +14,7 @@ import java.util.concurrent.CompletionStage;
 public interface DoneNotifier {
   CompletionStage<String> notify(IngestionDone done);
 
-  /** Publishes the event as JSON to an SNS topic, with the event type as a message attribute. */
+  /** Publishes {"type": "IngestionCompleted", "event": {...}} as JSON to an SNS topic, the run id in the subject. */
   static DoneNotifier sns(SnsAsyncClient sns, String topicArn) {
     ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
         .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);

@@ -14,9 +14,9 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * One worker of the sharded pool ({@code audience.ingestion.workers} of them, spread over the cluster).
- * It settles the chunks it is sent, several at a time (the supervisor bounds how many are in flight), and
+ * It settles the chunks it is sent, several at a time (the run entity bounds how many are in flight), and
  * answers each with {@link IngestionRun.ChunkSettled} or {@link IngestionRun.ChunkFailed}.
- * It keeps no state: a worker that dies mid-chunk loses nothing, the supervisor sends the chunk again.
+ * It keeps no state: a worker that dies mid-chunk loses nothing, the run entity sends the chunk again.
  */
 public final class FileWorker {
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "FileWorker");

@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * A run's progress as operators see it (GET /ops/ingestions/{id}, ./audience status): the supervisor's view
+ * A run's progress as operators see it (GET /ops/ingestions/{id}, ./audience status): the run entity's view
  * merged with the tracker's counts, with the rate so far and an ETA (-1 while unknown).
  */
 public record IngestionStatus(String runId, String bucket, String prefix, RunPhase state, long expectedFiles,

@@ -40,7 +40,7 @@ class CompletionTrackerStateTest {
     s = new Completed(Instant.EPOCH, "").applyTo(s);
     assertThat(s.readyToComplete()).isFalse();
     assertThat(s.completed()).isTrue();
-    assertThat(s.outcome().notified()).isFalse();
+    assertThat(s.completion().notified()).isFalse();
   }
 
   @Test

@@ -43,7 +43,7 @@ class SerializationTest {
   }
 
   @Test
-  void supervisorEventsAndStateRoundTrip() {
+  void runEventsAndStateRoundTrip() {
     roundTrip(new IngestionRun.RunStarted(SPEC, AT));
     roundTrip(new IngestionRun.ChunksCommitted("p/k ü.json", 7, 700));
     roundTrip(new IngestionRun.ListingFinished(9, 812));

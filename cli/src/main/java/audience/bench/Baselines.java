@@ -1,8 +1,8 @@
 package audience.bench;
 
-import audience.store.MemberStore;
 import audience.contract.ContractParser;
 import audience.contract.ParseResult;
+import audience.store.MemberStore;
 import me.tongfei.progressbar.ProgressBar;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;

@@ -1,17 +1,18 @@
 package audience.bench;
 
 import audience.aws.AwsClients;
-import audience.local.ServiceProcess;
 import audience.config.Settings;
 import audience.contract.ContractParser;
 import audience.generator.DatasetGenerator;
 import audience.generator.DatasetWriter;
 import audience.generator.GeneratorSpec;
 import audience.generator.GroundTruth;
+import audience.local.ServiceProcess;
 import audience.store.BatchWriter;
 import audience.store.MemberStore;
 import audience.store.QuarantineStore;
 import audience.store.RunAudit;
+import audience.store.RunPhase;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -256,7 +257,7 @@ public final class IngestBenchmark {
             lastChange = System.nanoTime();
           }
           String state = status.path("state").asText();
-          if (state.equals("completed") || state.equals("cancelled")) break;
+          if (RunPhase.fromWire(state).ended()) break;
           if (killAtFiles >= 0 && kill.isEmpty() && settled >= killAtFiles) {
             kill = Optional.of(killAndRestart(settled));
             lastChange = System.nanoTime();

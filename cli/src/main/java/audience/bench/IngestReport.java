@@ -3,6 +3,7 @@ package audience.bench;
 import audience.generator.DatasetGenerator;
 import audience.generator.GroundTruth;
 import audience.store.RunAudit;
+import audience.store.RunPhase;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
@@ -71,7 +72,7 @@ record IngestReport(IngestBenchmark.Options options, Dataset dataset, CeilingRat
     }
 
     boolean completed() {
-      return state.equals("completed");
+      return state.equals(RunPhase.COMPLETED.wire());
     }
   }
 

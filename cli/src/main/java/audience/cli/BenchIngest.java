@@ -1,9 +1,9 @@
 package audience.cli;
 
-import audience.local.Local;
 import audience.bench.IngestBenchmark;
 import audience.config.Settings;
 import audience.devstack.DevStack;
+import audience.local.Local;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,12 +1,12 @@
 package audience.cli;
 
-import audience.service.AudienceNode;
 import audience.generator.GeneratorSpec;
 import audience.generator.GroundTruth;
 import audience.ingestion.IngestionStatus;
 import audience.ingestion.RunIds;
-import audience.store.RunPhase;
+import audience.service.AudienceNode;
 import audience.store.RunAudit;
+import audience.store.RunPhase;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 

@@ -1,7 +1,7 @@
 package audience.cli;
 
-import audience.service.Shutdown;
 import audience.devstack.DevStack;
+import audience.service.Shutdown;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,12 +1,12 @@
 package audience.cli;
 
-import audience.local.Local;
 import audience.aws.AwsClients;
 import audience.config.Settings;
 import audience.generator.DatasetGenerator;
 import audience.generator.DatasetWriter;
 import audience.generator.GeneratorSpec;
 import audience.generator.GroundTruth;
+import audience.local.Local;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;

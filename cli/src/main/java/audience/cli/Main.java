@@ -1,7 +1,7 @@
 package audience.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * The {@code ./audience} command line. Run {@code ./audience --help} for the list; each subcommand has its own

@@ -1,8 +1,8 @@
 package audience.cli;
 
-import audience.service.Shutdown;
-import audience.service.Service;
 import audience.local.Local;
+import audience.service.Service;
+import audience.service.Shutdown;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,10 +1,10 @@
 package audience.cli;
 
-import audience.service.Shutdown;
-import audience.service.Service;
-import audience.local.Local;
 import audience.devstack.DevStack;
 import audience.generator.GeneratorSpec;
+import audience.local.Local;
+import audience.service.Service;
+import audience.service.Shutdown;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;

@@ -1,5 +1,9 @@
 package audience.local;
 
+import audience.config.Settings;
+import audience.devstack.DevStack;
+import audience.service.ServiceMain;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,10 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
-import audience.config.Settings;
-import audience.devstack.DevStack;
-import audience.service.ServiceMain;
 
 /**
  * A service node in a JVM of its own ({@link ServiceMain}, what the service jar runs), against a devstack whose

@@ -1,11 +1,6 @@
 package audience.local;
 
-import audience.testkit.Http;
-import audience.service.AudienceNode;
-import audience.testkit.Poll;
-import audience.testkit.TestNodes;
 import audience.aws.AwsClients;
-import audience.local.ServiceProcess;
 import audience.config.Settings;
 import audience.devstack.DevStack;
 import audience.generator.DatasetGenerator;
@@ -16,11 +11,16 @@ import audience.generator.GroundTruth;
 import audience.ingestion.IngestionDone;
 import audience.ingestion.RunIds;
 import audience.ingestion.RunSpec;
+import audience.local.ServiceProcess;
+import audience.service.AudienceNode;
 import audience.store.BatchWriter;
 import audience.store.MemberStore;
 import audience.store.QuarantineStore;
 import audience.store.RunAudit;
 import audience.store.TableScan;
+import audience.testkit.Http;
+import audience.testkit.Poll;
+import audience.testkit.TestNodes;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.pubsub.Topic;
@@ -143,7 +143,7 @@ class CrashRecoveryIT {
       try {
         // No request touches the run before it has recovered: the node wakes it from the runs table by itself.
         Pattern line = Pattern.compile("run " + Pattern.quote(runId)
-            + " recovered RUNNING: resuming after '([^']*)' \\(chunk (\\d+), (\\d+) files committed\\)");
+            + " recovered running: resuming after '([^']*)' \\(chunk (\\d+), (\\d+) files committed\\)");
         recovered = Poll.until("recovered (see " + log2 + ")", RUN_TIMEOUT, Duration.ofMillis(100),
             () -> line.matcher(read(log2)), Matcher::find);
         Http ops = new Http(second.url());

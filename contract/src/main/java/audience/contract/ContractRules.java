@@ -1,6 +1,7 @@
 package audience.contract;
 
 import com.fasterxml.jackson.databind.JsonNode;
+
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;

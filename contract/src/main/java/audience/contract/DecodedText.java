@@ -2,6 +2,7 @@ package audience.contract;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.ObjectReader;
+
 import java.io.IOException;
 
 /**

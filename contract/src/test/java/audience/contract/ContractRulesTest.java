@@ -4,6 +4,8 @@ import static audience.contract.ContractFixtures.tree;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -11,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.Test;
 
 class ContractRulesTest {
 

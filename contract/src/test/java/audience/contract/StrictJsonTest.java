@@ -5,10 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
 import java.math.BigInteger;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.Test;
 
 class StrictJsonTest {
 

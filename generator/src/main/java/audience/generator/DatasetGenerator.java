@@ -8,6 +8,7 @@ import audience.contract.Intent;
 import audience.contract.MemberProfile;
 import audience.contract.PropertyType;
 import audience.contract.RejectionKind;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

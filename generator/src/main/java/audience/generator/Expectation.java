@@ -1,6 +1,7 @@
 package audience.generator;
 
 import audience.contract.RejectionKind;
+
 import java.time.Instant;
 import java.util.Objects;
 

@@ -7,6 +7,8 @@ import audience.contract.ContractParser;
 import audience.contract.MemberProfile;
 import audience.contract.ParseResult;
 import audience.contract.RejectionKind;
+import org.junit.jupiter.api.Test;
+
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -20,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Test;
 
 class DatasetGeneratorTest {
 

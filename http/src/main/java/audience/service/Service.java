@@ -1,6 +1,5 @@
 package audience.service;
 
-import audience.service.AudienceNode;
 import audience.config.Settings;
 import audience.http.HttpServer;
 import audience.http.OpsRoutes;

@@ -1,15 +1,15 @@
 package audience.http;
 
-import audience.testkit.Http;
-import audience.service.AudienceNode;
-import audience.testkit.Poll;
-import audience.testkit.TestNodes;
 import audience.devstack.DevStack;
 import audience.generator.DatasetGenerator;
 import audience.generator.DatasetWriter;
 import audience.generator.GeneratorSpec;
 import audience.generator.GroundTruth;
 import audience.ingestion.RunIds;
+import audience.service.AudienceNode;
+import audience.testkit.Http;
+import audience.testkit.Poll;
+import audience.testkit.TestNodes;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.junit.jupiter.api.AfterAll;

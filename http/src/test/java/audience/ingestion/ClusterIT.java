@@ -1,14 +1,14 @@
 package audience.ingestion;
 
-import audience.service.AudienceNode;
-import audience.testkit.TestNodes;
 import audience.config.Settings;
 import audience.devstack.DevStack;
 import audience.generator.DatasetGenerator;
 import audience.generator.DatasetWriter;
 import audience.generator.GeneratorSpec;
 import audience.generator.GroundTruth;
+import audience.service.AudienceNode;
 import audience.store.RunAudit;
+import audience.testkit.TestNodes;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.cluster.MemberStatus;
@@ -25,7 +25,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Two nodes share the run's entities (sharding spreads supervisor, tracker and workers over both); one node
+ * Two nodes share the run's entities (sharding spreads run entity, tracker and workers over both); one node
  * leaves mid-run and the other finishes the run with nothing lost.
  */
 class ClusterIT {

@@ -1,16 +1,16 @@
 package audience.ingestion;
 
-import audience.service.AudienceNode;
-import audience.testkit.TestNodes;
 import audience.devstack.DevStack;
 import audience.generator.DatasetGenerator;
 import audience.generator.DatasetWriter;
 import audience.generator.GeneratorSpec;
 import audience.generator.GroundTruth;
+import audience.service.AudienceNode;
 import audience.store.MemberStore;
-import audience.store.RunPhase;
 import audience.store.QuarantineStore;
 import audience.store.RunAudit;
+import audience.store.RunPhase;
+import audience.testkit.TestNodes;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.junit.jupiter.api.AfterAll;
