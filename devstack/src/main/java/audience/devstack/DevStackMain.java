@@ -33,16 +33,14 @@ import org.slf4j.LoggerFactory;
  * DevStackMain --home H [--persistent] [--services S3,SQS,...] [--parent-pid PID] --devstack-dir D
  * </pre>
  *
- * <p>Picks free ports (in persistent mode it reuses the ports of {@code H/endpoints.json} when they are free),
- * waits until every emulator answers, writes {@code H/endpoints.json} and prints {@code DEVSTACK READY <path>}. With
+ * <p>Picks free ports outside the ephemeral range ({@link Ports}; in persistent mode it reuses the ports of
+ * {@code H/endpoints.json} when they are free), moves an emulator to another port when its bind fails, waits until
+ * every emulator answers, writes {@code H/endpoints.json} and prints {@code DEVSTACK READY <path>}. With
  * {@code --parent-pid} it stops when that process exits or its stdin reaches EOF; it always stops cleanly on
  * SIGTERM/SIGINT, and exits 0 after a clean stop.
  */
 public final class DevStackMain {
   private static final Logger log = LoggerFactory.getLogger(DevStackMain.class);
-  /** Pause between readiness probes: short, as tests wait on the devstack's start. */
-  private static final Duration READY_POLL_INTERVAL = Duration.ofMillis(150);
-  private static final int LOG_TAIL_LINES = 40;
 
   private final Layout layout;
   private final Set<Service> services;
@@ -177,11 +175,12 @@ public final class DevStackMain {
     Map<Service, Integer> ports = choosePorts(endpointsFile);
     log.info("starting {} under {} ({}) on ports {}", services, layout.home(),
         layout.persistent() ? "persistent" : "transient", ports);
+    EmulatorLauncher launcher = new EmulatorLauncher();
     for (Emulator e : emulators) {
-      e.start(ports.get(e.service()));
+      launcher.start(e, ports.get(e.service()));
     }
     for (Emulator e : emulators) {
-      awaitReady(e);
+      launcher.awaitReady(e);
     }
     Endpoints endpoints = new Endpoints(
         endpoint(Service.S3), endpoint(Service.DYNAMODB), endpoint(Service.KINESIS), endpoint(Service.SNS),
@@ -206,73 +205,44 @@ public final class DevStackMain {
     return emulators.stream().filter(e -> e.service() == s).findFirst().map(Emulator::endpoint).orElse(null);
   }
 
-  /** Fresh free ports, except in persistent mode where the previous run's ports are kept when still free. */
-  private Map<Service, Integer> choosePorts(Path endpointsFile) throws IOException {
+  /**
+   * The first port of each emulator: in persistent mode the previous run's port when it is still free, else a fresh
+   * one from {@link Ports}.
+   */
+  private Map<Service, Integer> choosePorts(Path endpointsFile) {
     Map<Service, Integer> ports = new EnumMap<>(Service.class);
-    Map<Service, Integer> previous = new EnumMap<>(Service.class);
-    if (layout.persistent() && Files.isRegularFile(endpointsFile)) {
-      try {
-        Endpoints old = Endpoints.read(endpointsFile);
-        for (Service s : services) {
-          URI u = old.endpoint(s);
-          if (u != null && u.getPort() > 0) {
-            previous.put(s, u.getPort());
-          }
-        }
-      } catch (RuntimeException e) {
-        log.warn("ignoring unreadable {}: {}", endpointsFile, e.toString());
-      }
-    }
-    List<Integer> fresh = Support.freePorts(services.size());
-    int next = 0;
-    for (Service s : services) {
-      Integer old = previous.get(s);
-      if (old != null && Support.isFree(old) && !ports.containsValue(old)) {
-        ports.put(s, old);
+    // Remembered ports are claimed before any fresh pick, so that no fresh pick takes one of them.
+    rememberedPorts(endpointsFile).forEach((s, port) -> {
+      if (Ports.claim(port)) {
+        ports.put(s, port);
       } else {
-        if (old != null) {
-          log.info("{} port {} of the previous run is taken; using a new one", s, old);
-        }
-        int p = fresh.get(next++);
-        while (ports.containsValue(p) || previous.containsValue(p)) {
-          p = Support.freePorts(1).get(0);
-        }
-        ports.put(s, p);
+        log.info("{} port {} of the previous run is taken; using a new one", s, port);
       }
+    });
+    for (Service s : services) {
+      ports.computeIfAbsent(s, unused -> Ports.pick());
     }
     return ports;
   }
 
-  /**
-   * The one readiness loop: sends the emulator's {@link ReadinessProbe} until it gets the expected answer, the
-   * emulator stops by itself, or the probe's timeout (counted from the emulator's start) passes.
-   */
-  private static void awaitReady(Emulator e) {
-    ReadinessProbe probe = e.readiness();
-    Instant deadline = e.startedAt().plus(probe.timeout());
-    String lastProblem = "no answer yet";
-    while (Instant.now().isBefore(deadline)) {
-      e.checkRunning();
-      try {
-        int status = probe.send();
-        if (probe.accepts(status)) {
-          log.info("{} answers on port {} (HTTP {})", probe.emulator(), probe.port(), status);
-          return;
-        }
-        lastProblem = "HTTP " + status;
-      } catch (IOException x) {
-        lastProblem = x.toString();
-      }
-      try {
-        Thread.sleep(READY_POLL_INTERVAL.toMillis());
-      } catch (InterruptedException x) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for " + probe.emulator(), x);
-      }
+  /** The ports of the previous run (persistent mode only), from its endpoints.json. */
+  private Map<Service, Integer> rememberedPorts(Path endpointsFile) {
+    Map<Service, Integer> remembered = new EnumMap<>(Service.class);
+    if (!layout.persistent() || !Files.isRegularFile(endpointsFile)) {
+      return remembered;
     }
-    throw new IllegalStateException(probe.emulator() + " did not answer on port " + probe.port() + " within "
-        + probe.timeout().toSeconds() + " s of its start (" + lastProblem + "); tail of " + e.logFile() + ":\n"
-        + Support.tail(e.logFile(), LOG_TAIL_LINES));
+    try {
+      Endpoints old = Endpoints.read(endpointsFile);
+      for (Service s : services) {
+        URI u = old.endpoint(s);
+        if (u != null && u.getPort() > 0) {
+          remembered.put(s, u.getPort());
+        }
+      }
+    } catch (RuntimeException e) {
+      log.warn("ignoring unreadable {}: {}", endpointsFile, e.toString());
+    }
+    return remembered;
   }
 
   private void shutdownHook() {

@@ -1,15 +1,17 @@
 package audience.devstack;
 
 import audience.devstack.DevStack.Service;
+import java.net.BindException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
+import org.apache.pekko.stream.BindFailedException;
 
 /**
  * One emulated AWS service: how to start it on a port of 127.0.0.1, how to tell that it serves
- * ({@link #readiness()}, run by {@link DevStackMain}) and how to stop it.
+ * ({@link #readiness()}, run by {@link EmulatorLauncher}) and how to stop it.
  */
 abstract class Emulator {
   /**
@@ -53,22 +55,46 @@ abstract class Emulator {
     return startedAt;
   }
 
-  /** Starts it on {@code port}: returns once a node process runs, or once an in-process server listens. */
+  /**
+   * Starts it on {@code port}: returns once a node process runs, or once an in-process server listens.
+   *
+   * @throws PortTakenException when an in-process server could not bind the port
+   */
   final void start(int port) throws Exception {
     this.port = port;
     this.startedAt = Instant.now();
-    launch(port);
+    try {
+      launch(port);
+    } catch (Exception e) {
+      Throwable bindFailure = bindFailure(e);
+      if (bindFailure != null) {
+        throw new PortTakenException(name(), port, bindFailure.toString(), e);
+      }
+      throw e;
+    }
   }
 
   protected abstract void launch(int port) throws Exception;
+
+  /** The bind failure in the causes of a failed start (Jetty and pekko-http wrap it), or null. */
+  private static Throwable bindFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof BindException || t instanceof BindFailedException) {
+        return t;
+      }
+    }
+    return null;
+  }
 
   /** The request that shows it serves, on its current port. */
   abstract ReadinessProbe readiness();
 
   /**
    * Throws if it has stopped by itself, saying why. In-process servers cannot stop by themselves: nothing to check.
+   *
+   * @throws PortTakenException when it stopped because its port was taken
    */
-  void checkRunning() {}
+  void checkRunning() throws PortTakenException {}
 
   /** Where its output goes. */
   Path logFile() {

@@ -30,7 +30,9 @@ final class KinesisEmulator extends NodeEmulator {
     Path pkg = layout.devstackDir().resolve("node_modules/kinesis-local");
     Map<String, String> env = new LinkedHashMap<>();
     env.put("KINESIS_MOCK_PLAIN_PORT", Integer.toString(port));
-    env.put("KINESIS_MOCK_TLS_PORT", Integer.toString(tlsPort(port)));
+    // A fresh TLS port every start: the previous one stays bound for seconds after SIGTERM. When it is taken,
+    // kinesis-local exits with EADDRINUSE like for its main port, and starts again on fresh ports.
+    env.put("KINESIS_MOCK_TLS_PORT", Integer.toString(Ports.pick()));
     env.put("SHARD_LIMIT", Integer.toString(SHARD_LIMIT));
     env.put("LOG_LEVEL", "WARN");
     env.put("CREATE_STREAM_DURATION", "0ms");
@@ -42,15 +44,6 @@ final class KinesisEmulator extends NodeEmulator {
       env.put("PERSIST_PATH", layout.dataDir(name()).toString());
     }
     return new Command(List.of(pkg.resolve("main.js").toString()), pkg, env);
-  }
-
-  /** A fresh TLS port every start: the previous one stays bound for seconds after SIGTERM. */
-  private static int tlsPort(int plainPort) throws IOException {
-    int tls = Support.freePorts(1).get(0);
-    while (tls == plainPort) {
-      tls = Support.freePorts(1).get(0);
-    }
-    return tls;
   }
 
   @Override

@@ -28,7 +28,12 @@ abstract class NodeEmulator extends Emulator {
    */
   record Command(List<String> args, Path dir, Map<String, String> env) {}
 
+  /** What node prints when the port is taken: {@code listen EADDRINUSE: address already in use :::PORT}. */
+  private static final String PORT_TAKEN = "EADDRINUSE";
+
   private Process process;
+  /** Where this start's output begins in the log, which older starts also wrote to. */
+  private long logOffset;
 
   protected NodeEmulator(Service service, Layout layout) {
     super(service, layout);
@@ -63,6 +68,7 @@ abstract class NodeEmulator extends Emulator {
     cmd.add(nodeExecutable());
     cmd.addAll(command.args());
     Path logFile = logFile();
+    logOffset = Files.exists(logFile) ? Files.size(logFile) : 0;
     Files.writeString(logFile, "$ " + String.join(" ", cmd) + "  (in " + command.dir() + ")\n",
         StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     ProcessBuilder pb = new ProcessBuilder(cmd)
@@ -82,8 +88,13 @@ abstract class NodeEmulator extends Emulator {
   }
 
   @Override
-  synchronized void checkRunning() {
+  synchronized void checkRunning() throws PortTakenException {
     if (process != null && !process.isAlive()) {
+      String portTaken = Support.linesFrom(logFile(), logOffset).stream()
+          .filter(line -> line.contains(PORT_TAKEN)).findFirst().orElse(null);
+      if (portTaken != null) {
+        throw new PortTakenException(name(), port(), portTaken.trim(), null);
+      }
       throw new IllegalStateException(name() + " exited with code " + process.exitValue()
           + " before it answered on port " + port() + "; tail of " + logFile() + ":\n"
           + Support.tail(logFile(), LOG_TAIL_LINES));

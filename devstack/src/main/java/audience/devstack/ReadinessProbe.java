@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * How to tell that an emulator serves, as data: one cheap real HTTP request and the answer that counts. The generic
- * loop in {@link DevStackMain} sends it until it gets that answer or the timeout passes.
+ * loop in {@link EmulatorLauncher} sends it until it gets that answer or the timeout passes.
  *
  * <p>The request goes on a connection closed right after: an idle keep-alive connection would hold kinesis-local's
  * graceful shutdown for 30 s.

@@ -53,7 +53,12 @@ final class SqsEmulator extends Emulator {
         .withAWSRegion(DevStack.REGION)
         .withAWSAccountId(DevStack.ACCOUNT_ID)
         .start();
-    server.waitUntilStarted();
+    try {
+      server.waitUntilStarted();
+    } catch (RuntimeException e) {
+      server = null; // it never listened: nothing to stop but the actor system
+      throw e;
+    }
   }
 
   @Override
