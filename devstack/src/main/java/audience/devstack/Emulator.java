@@ -15,7 +15,7 @@ import org.apache.pekko.stream.BindFailedException;
  */
 abstract class Emulator {
   /**
-   * A node emulator may take long on a loaded machine (kinesis-local loads a 10 MB script); this stays under
+   * A node emulator may take long on a loaded machine (kinesis-local loads a 9 MB script); this stays under
    * {@link DevStack#START_TIMEOUT} so that the devstack JVM reports which emulator hung.
    */
   static final Duration NODE_READY_TIMEOUT = Duration.ofSeconds(110);
