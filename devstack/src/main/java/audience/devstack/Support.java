@@ -2,21 +2,19 @@ package audience.devstack;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Small helpers shared by {@link DevStack} and {@link DevStackMain}. */
+/** Small helpers shared by {@link DevStack}, {@link DevStackMain} and the emulators. */
 final class Support {
   static final String LOOPBACK = "127.0.0.1";
+  /** Logs are read from their end, and only this much: enough for an error and its stack trace. */
+  private static final int MAX_LOG_READ_BYTES = 64 * 1024;
 
   private Support() {}
 
@@ -25,77 +23,40 @@ final class Support {
     if (file == null || !Files.isRegularFile(file)) {
       return "(no log at " + file + ")";
     }
-    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-      long len = raf.length();
-      long from = Math.max(0, len - 64 * 1024);
-      byte[] buf = new byte[(int) (len - from)];
-      raf.seek(from);
-      raf.readFully(buf);
-      String text = new String(buf, StandardCharsets.UTF_8);
-      String[] all = text.split("\r?\n");
-      int start = Math.max(0, all.length - lines);
-      StringBuilder sb = new StringBuilder();
-      for (int i = start; i < all.length; i++) {
-        sb.append("  | ").append(all[i]).append('\n');
-      }
-      return sb.length() == 0 ? "(log " + file + " is empty)" : sb.toString();
-    } catch (IOException e) {
-      return "(cannot read " + file + ": " + e + ")";
-    }
-  }
-
-  /** {@code count} distinct free ports on the loopback interface (all held open together so they differ). */
-  static List<Integer> freePorts(int count) throws IOException {
-    List<ServerSocket> sockets = new ArrayList<>();
+    List<String> all;
     try {
-      List<Integer> ports = new ArrayList<>();
-      for (int i = 0; i < count; i++) {
-        ServerSocket s = new ServerSocket();
-        sockets.add(s);
-        s.setReuseAddress(false);
-        s.bind(new InetSocketAddress(InetAddress.getByName(LOOPBACK), 0));
-        ports.add(s.getLocalPort());
-      }
-      return ports;
-    } finally {
-      for (ServerSocket s : sockets) {
-        try {
-          s.close();
-        } catch (IOException ignored) {
-          // closing a probe socket
-        }
-      }
+      all = linesFrom(file, 0);
+    } catch (UncheckedIOException e) {
+      return "(cannot read " + file + ": " + e.getCause() + ")";
     }
+    StringBuilder sb = new StringBuilder();
+    for (String line : all.subList(Math.max(0, all.size() - lines), all.size())) {
+      sb.append("  | ").append(line).append('\n');
+    }
+    return sb.length() == 0 ? "(log " + file + " is empty)" : sb.toString();
   }
 
   /**
-   * Whether a server could listen on the port right now. SO_REUSEADDR is on, as in Jetty, pekko-http and node, so
-   * that connections of a previous run still in TIME_WAIT do not count as taken.
+   * The lines of a text file from byte {@code offset} on, at most the last 64 KiB of them; none if it is missing.
+   *
+   * @throws UncheckedIOException if it cannot be read
    */
-  static boolean isFree(int port) {
-    if (port <= 0 || port > 65535) {
-      return false;
+  static List<String> linesFrom(Path file, long offset) {
+    if (!Files.isRegularFile(file)) {
+      return List.of();
     }
-    try (ServerSocket s = new ServerSocket()) {
-      s.setReuseAddress(true);
-      s.bind(new InetSocketAddress(InetAddress.getByName(LOOPBACK), port));
+    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+      long len = raf.length();
+      long from = Math.max(offset, len - MAX_LOG_READ_BYTES);
+      if (from >= len) {
+        return List.of();
+      }
+      byte[] buf = new byte[(int) (len - from)];
+      raf.seek(from);
+      raf.readFully(buf);
+      return List.of(new String(buf, StandardCharsets.UTF_8).split("\r?\n"));
     } catch (IOException e) {
-      return false;
-    }
-    try (Socket probe = new Socket()) {
-      probe.connect(new InetSocketAddress(LOOPBACK, port), 200);
-      return false; // something answers there (bound on another address)
-    } catch (IOException e) {
-      return true;
-    }
-  }
-
-  static boolean tcpConnects(int port) {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress(LOOPBACK, port), 500);
-      return true;
-    } catch (IOException e) {
-      return false;
+      throw new UncheckedIOException("cannot read " + file, e);
     }
   }
 

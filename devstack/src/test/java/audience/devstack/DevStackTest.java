@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import audience.devstack.DevStack.Endpoints;
 import audience.devstack.DevStack.Options;
 import audience.devstack.DevStack.Service;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,6 +47,7 @@ import software.amazon.awssdk.services.kinesis.model.Record;
 import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 import software.amazon.awssdk.services.kinesis.model.StreamStatus;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.Bucket;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.sns.SnsAsyncClient;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
@@ -259,6 +263,30 @@ class DevStackTest {
     }
     assertThat(Files.readString(home.resolve("logs/devstack.log"), StandardCharsets.UTF_8))
         .contains("devstack stopped");
+  }
+
+  @Test
+  void persistentRestartMovesOffARememberedPortThatIsTaken(@TempDir Path home) throws Exception {
+    Options options = new Options(home, true, EnumSet.of(Service.S3), DevStack.locateDir());
+    String bucket = unique("moved");
+    int firstPort;
+    try (DevStack stack = DevStack.start(options)) {
+      firstPort = stack.endpoints().s3().getPort();
+      try (S3AsyncClient s3 = s3(stack.endpoints())) {
+        s3.createBucket(b -> b.bucket(bucket)).join();
+      }
+    }
+    try (ServerSocket squatter = new ServerSocket()) {
+      squatter.setReuseAddress(true); // the stopped S3Proxy's connections may linger in TIME_WAIT
+      squatter.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), firstPort));
+      try (DevStack stack = DevStack.start(options)) {
+        Endpoints second = stack.endpoints();
+        assertThat(second.s3().getPort()).isNotEqualTo(firstPort);
+        try (S3AsyncClient s3 = s3(second)) {
+          assertThat(s3.listBuckets().join().buckets()).extracting(Bucket::name).contains(bucket);
+        }
+      }
+    }
   }
 
   @Test

@@ -2,6 +2,7 @@ package audience.ingestion;
 
 import audience.config.Settings;
 import audience.devstack.DevStack;
+import audience.devstack.Ports;
 import audience.generator.DatasetGenerator;
 import audience.generator.DatasetWriter;
 import audience.generator.GeneratorSpec;
@@ -16,8 +17,6 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -39,12 +38,6 @@ class ClusterIT {
     if (first != null) first.close();
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   private static Settings node(String namespace, int port, int seedPort) {
     return TestNodes.settings(DevStack.shared(), namespace, Map.of(
         "audience.cluster", true,
@@ -60,8 +53,9 @@ class ClusterIT {
   @Test
   void aNodeLeavingMidRunLosesNothing() throws Exception {
     String namespace = "cluster" + ProcessHandle.current().pid();
-    int p1 = freePort();
-    int p2 = freePort();
+    // Remoting ports from outside the ephemeral range: a port 0 hands out may be taken by a client before it binds.
+    int p1 = Ports.pick();
+    int p2 = Ports.pick();
     first = AudienceNode.start(node(namespace, p1, p1));
     second = AudienceNode.start(node(namespace, p2, p1));
     TestProbe<Object> waiter = TestProbe.create(first.system());
