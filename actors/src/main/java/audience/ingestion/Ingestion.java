@@ -29,13 +29,14 @@ public final class Ingestion {
   private final RunReadModel runs;
   private final Duration askTimeout;
   private final Clock clock;
+  private final ActorRef<CompletionTracker.Tally> ignoreTally;
 
   /**
    * What the ingestion entities need, built outside the actor system: how runs list their files and workers settle
    * chunks, whether a bucket exists, the runs read model, where the done event goes.
    */
   public record Dependencies(BucketCheck buckets, FileListing listing, FileWorker.ChunkHandler chunks,
-                             RunReadModel runs, DoneNotifier notifier,
+                             RunReadModel runs, DoneNotifier notifier, StallNotifier stallNotifier,
                              ActorRef<Topic.Command<IngestionDone>> doneTopic, IngestionSettings settings,
                              Clock clock) {}
 
@@ -45,14 +46,15 @@ public final class Ingestion {
     IngestionPeers peers = IngestionPeers.sharded(system);
     FileWorker.init(system, peers, deps.chunks());
     CompletionTracker.init(system, new CompletionTracker.Dependencies(peers, deps.runs(), deps.notifier(),
-        deps.doneTopic(), deps.clock(), settings.readModelInterval(), settings.snapshotEvery()));
-    IngestionRun.init(system, new IngestionRun.Dependencies(peers, deps.listing(), deps.runs(), settings,
-        deps.clock()));
+        deps.doneTopic(), deps.clock(), settings));
+    IngestionRun.init(system, new IngestionRun.Dependencies(peers, deps.listing(), deps.runs(), deps.stallNotifier(),
+        settings, deps.clock()));
     return new Ingestion(system, deps.buckets(), deps.runs(), settings.askTimeout(), deps.clock());
   }
 
   private Ingestion(ActorSystem<?> system, BucketCheck buckets, RunReadModel runs, Duration askTimeout, Clock clock) {
     this.sharding = ClusterSharding.get(system);
+    this.ignoreTally = system.ignoreRef();
     this.buckets = buckets;
     this.runs = runs;
     this.askTimeout = askTimeout;
@@ -100,13 +102,14 @@ public final class Ingestion {
   /** One line of the runs listing, from the read model (at most {@code read-model-interval} behind). */
   public record RunSummary(String runId, RunPhase state, String bucket, String prefix, long expectedFiles, long listed,
                            long ingested, long quarantined, String warning, Instant startedAt, Instant completedAt,
-                           Instant updatedAt) {
+                           Instant updatedAt, String stallReason) {
     static RunSummary of(RunStore.Row row) {
       var c = row.run();
       var p = row.tally();
       return new RunSummary(c.runId(), row.phase(), c.bucket(),
           c.prefix(), c.expectedFiles(), c.listed(), p.ingested(), p.quarantined(), p.warning(), c.startedAt(),
-          p.completed() ? p.completedAt() : null, row.updatedAt());
+          p.completed() ? p.completedAt() : null, row.updatedAt(),
+          row.phase() == RunPhase.STALLED ? c.stallReason() : "");
     }
   }
 
@@ -115,9 +118,13 @@ public final class Ingestion {
     return runs.unfinished().thenApply(rows -> rows.stream().map(r -> r.run().runId()).toList());
   }
 
-  /** Wakes a run: its entity recovers (on whichever node owns it now) and resumes after its committed offset. */
+  /**
+   * Wakes a run: its entity recovers (on whichever node owns it now) and resumes after its committed offset; its
+   * tracker too, which republishes a done event not yet confirmed sent.
+   */
   public void wake(String runId) {
     run(runId).tell(new IngestionRun.Wake());
+    sharding.entityRefFor(CompletionTracker.TYPE_KEY, runId).tell(new CompletionTracker.GetTally(ignoreTally));
   }
 
   /** Every run from the read model, newest first. */

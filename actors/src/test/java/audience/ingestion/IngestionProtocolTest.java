@@ -12,6 +12,7 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -69,7 +70,8 @@ class IngestionProtocolTest {
         "audience.ingestion.workers", 2,
         "audience.ingestion.chunk-timeout", "2s",
         "audience.ingestion.retry.min-backoff", "10ms",
-        "audience.ingestion.retry.max-backoff", "100ms"));
+        "audience.ingestion.retry.max-backoff", "100ms",
+        "audience.ingestion.resend-interval", "200ms"));
     testKit = ActorTestKit.create("protocol", PersistenceTestKitPlugin.getInstance().config()
         .withFallback(ConfigFactory.parseString("pekko.persistence.snapshot-store.plugin = \"\""))
         .withFallback(settings.config()));
@@ -79,8 +81,9 @@ class IngestionProtocolTest {
     // Each run picks its handler by run id, so tests don't share behaviour.
     ingestion = Ingestion.init(testKit.system(), new Ingestion.Dependencies(
         bucket -> CompletableFuture.completedFuture(null), this::page,
-        (runId, bucket, files) -> handlers.get(runId).process(runId, bucket, files), runs,
-        done -> CompletableFuture.completedFuture("none"), topic, settings.ingestion(), Clock.systemUTC()));
+        chunk -> handlers.get(chunk.runId()).process(chunk), runs,
+        done -> CompletableFuture.completedFuture("none"), stalled -> CompletableFuture.completedFuture("none"), topic,
+        settings.ingestion(), Clock.systemUTC()));
   }
 
   @AfterAll
@@ -107,12 +110,12 @@ class IngestionProtocolTest {
     upload("crash/", 95);
     Map<String, Integer> seen = new ConcurrentHashMap<>();
     AtomicBoolean crashed = new AtomicBoolean();
-    handlers.put("crash-run", (runId, bucket, files) -> {
-      files.forEach(f -> seen.merge(f.key(), 1, Integer::sum));
-      if (files.get(0).key().equals("crash/f-0040.json") && crashed.compareAndSet(false, true)) {
+    handlers.put("crash-run", chunk -> {
+      chunk.files().forEach(f -> seen.merge(f.key(), 1, Integer::sum));
+      if (chunk.files().get(0).key().equals("crash/f-0040.json") && crashed.compareAndSet(false, true)) {
         throw new IllegalStateException("worker dies mid-chunk"); // the worker actor fails and is restarted
       }
-      return CompletableFuture.completedFuture(new ChunkProcessor.Outcome(files.size() - 1, 1));
+      return CompletableFuture.completedFuture(new ChunkProcessor.Outcome(chunk.files().size() - 1, 1));
     });
     TestProbe<IngestionDone> probe = subscribe();
     assertThat(ingestion.start(spec("crash-run", "crash/")).toCompletableFuture().join().created()).isTrue();
@@ -131,9 +134,9 @@ class IngestionProtocolTest {
   void aFailingChunkIsRetriedUntilItSettles() {
     upload("flaky/", 30);
     AtomicBoolean failed = new AtomicBoolean();
-    handlers.put("flaky-run", (runId, bucket, files) -> failed.compareAndSet(false, true)
+    handlers.put("flaky-run", chunk -> failed.compareAndSet(false, true)
         ? CompletableFuture.failedFuture(new RuntimeException("DynamoDB down"))
-        : CompletableFuture.completedFuture(new ChunkProcessor.Outcome(files.size(), 0)));
+        : CompletableFuture.completedFuture(new ChunkProcessor.Outcome(chunk.files().size(), 0)));
     TestProbe<IngestionDone> probe = subscribe();
     ingestion.start(spec("flaky-run", "flaky/")).toCompletableFuture().join();
     IngestionDone done = fishDone(probe, "flaky-run");
@@ -145,15 +148,15 @@ class IngestionProtocolTest {
     upload("pause/", 60);
     CountDownLatch gate = new CountDownLatch(1);
     ConcurrentLinkedQueue<List<FileRef>> dispatched = new ConcurrentLinkedQueue<>();
-    handlers.put("pause-run", (runId, bucket, files) -> {
-      dispatched.add(files);
+    handlers.put("pause-run", chunk -> {
+      dispatched.add(chunk.files());
       return CompletableFuture.supplyAsync(() -> {
         try {
           gate.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
-        return new ChunkProcessor.Outcome(files.size(), 0);
+        return new ChunkProcessor.Outcome(chunk.files().size(), 0);
       });
     });
     TestProbe<IngestionDone> probe = subscribe();
@@ -174,6 +177,27 @@ class IngestionProtocolTest {
     Set<String> keys = ConcurrentHashMap.newKeySet();
     dispatched.forEach(c -> c.forEach(f -> keys.add(f.key())));
     assertThat(keys).hasSize(60);
+  }
+
+  @Test
+  void failedPersistsRestartTheEntitiesAndTheRunStillCompletesWithEveryFileOnce() {
+    upload("pf/", 70);
+    Map<String, Integer> seen = new ConcurrentHashMap<>();
+    handlers.put("pf-run", chunk -> {
+      chunk.files().forEach(f -> seen.merge(f.key(), 1, Integer::sum));
+      return CompletableFuture.completedFuture(new ChunkProcessor.Outcome(chunk.files().size(), 0));
+    });
+    PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
+    // the tracker's first write fails: it restarts, and the run's resends get the chunk counted after all
+    journal.failNextPersisted("CompletionTracker|pf-run");
+    TestProbe<IngestionDone> probe = subscribe();
+    ingestion.start(spec("pf-run", "pf/")).toCompletableFuture().join();
+    // the run's next write (a commit or the end of the listing) fails: it restarts and resumes from its journal
+    journal.failNextPersisted("IngestionRun|pf-run");
+    IngestionDone done = fishDone(probe, "pf-run");
+    assertThat(done.listed()).isEqualTo(70);
+    assertThat(done.ingested()).isEqualTo(70);
+    assertThat(seen).hasSize(70);
   }
 
   @Test

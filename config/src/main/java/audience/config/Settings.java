@@ -21,6 +21,7 @@ public record Settings(
     boolean cluster,
     AwsSettings aws,
     Resources resources,
+    MembersSettings members,
     IngestionSettings ingestion,
     TriggerSettings trigger,
     HttpSettings http,
@@ -75,6 +76,7 @@ public record Settings(
         a.getBoolean("cluster"),
         AwsSettings.from(a.getConfig("aws")),
         Resources.from(a.getConfig("resources")),
+        MembersSettings.from(a.getConfig("members")),
         IngestionSettings.from(a.getConfig("ingestion")),
         TriggerSettings.from(a.getConfig("trigger")),
         HttpSettings.from(a.getConfig("http")),
@@ -125,15 +127,23 @@ public record Settings(
   }
 
   public record Resources(
-      String rawBucket, String membersTable, String quarantineTable, String runsTable,
-      String journalTable, String snapshotTable, String triggerTopic, String triggerQueue,
+      String rawBucket, String membersTable, String memberFilesTable, String suppressionTable, String quarantineTable,
+      String runsTable, String journalTable, String snapshotTable, String triggerTopic, String triggerQueue,
       String notificationsTopic, boolean bootstrap) {
     static Resources from(Config c) {
       return new Resources(
-          c.getString("raw-bucket"), c.getString("members-table"), c.getString("quarantine-table"),
+          c.getString("raw-bucket"), c.getString("members-table"), c.getString("member-files-table"),
+          c.getString("suppression-table"), c.getString("quarantine-table"),
           c.getString("runs-table"), c.getString("journal-table"), c.getString("snapshot-table"),
           c.getString("trigger-topic"), c.getString("trigger-queue"), c.getString("notifications-topic"),
           c.getBoolean("bootstrap"));
+    }
+  }
+
+  /** The member store; see {@code audience.members} in reference.conf. */
+  public record MembersSettings(Duration historyRetention) {
+    static MembersSettings from(Config c) {
+      return new MembersSettings(c.getDuration("history-retention"));
     }
   }
 
@@ -153,14 +163,16 @@ public record Settings(
       int listPageSize, int chunkSize, int maxChunksInFlight, int fileParallelism,
       int writeBatchSize, int writeParallelism, long maxFileBytes, int workers,
       Duration chunkTimeout, Retry retry, int snapshotEvery, int logEveryChunks, Duration readModelInterval,
-      Duration askTimeout, Duration wakeInterval) {
+      Duration askTimeout, Duration wakeInterval, int isolateAfterAttempts, int stallAfterAttempts,
+      Duration resendInterval) {
     static IngestionSettings from(Config c) {
       IngestionSettings s = new IngestionSettings(
           c.getInt("list-page-size"), c.getInt("chunk-size"), c.getInt("max-chunks-in-flight"),
           c.getInt("file-parallelism"), c.getInt("write-batch-size"), c.getInt("write-parallelism"),
           c.getBytes("max-file-bytes"), c.getInt("workers"), c.getDuration("chunk-timeout"),
           Retry.from(c.getConfig("retry")), c.getInt("snapshot-every"), c.getInt("log-every-chunks"),
-          c.getDuration("read-model-interval"), c.getDuration("ask-timeout"), c.getDuration("wake-interval"));
+          c.getDuration("read-model-interval"), c.getDuration("ask-timeout"), c.getDuration("wake-interval"),
+          c.getInt("isolate-after-attempts"), c.getInt("stall-after-attempts"), c.getDuration("resend-interval"));
       s.validate();
       return s;
     }
@@ -173,6 +185,8 @@ public record Settings(
       require(writeBatchSize >= 1 && writeBatchSize <= 25, "write-batch-size must be 1..25");
       require(writeParallelism >= 1, "write-parallelism must be at least 1");
       require(workers >= 1, "workers must be at least 1");
+      require(isolateAfterAttempts >= 1, "isolate-after-attempts must be at least 1");
+      require(stallAfterAttempts >= 1, "stall-after-attempts must be at least 1");
     }
 
     private static void require(boolean ok, String message) {

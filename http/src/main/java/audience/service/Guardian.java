@@ -10,6 +10,7 @@ import audience.ingestion.DoneNotifier;
 import audience.ingestion.FileListing;
 import audience.ingestion.Ingestion;
 import audience.ingestion.IngestionDone;
+import audience.ingestion.StallNotifier;
 import audience.ingestion.TriggerListener;
 import audience.store.MemberStore;
 import audience.store.QuarantineStore;
@@ -78,7 +79,8 @@ public final class Guardian {
         deps.members(), deps.quarantine(), settings, materializer, deps.clock());
     return new Ingestion.Dependencies(BucketCheck.s3(deps.aws().s3()), FileListing.s3(deps.aws().s3(), settings.retry()),
         processor::process, deps.runs(),
-        DoneNotifier.sns(deps.aws().sns(), deps.resources().notificationsTopicArn()), doneTopic, settings,
+        DoneNotifier.sns(deps.aws().sns(), deps.resources().notificationsTopicArn()),
+        StallNotifier.sns(deps.aws().sns(), deps.resources().notificationsTopicArn()), doneTopic, settings,
         deps.clock());
   }
 

@@ -7,6 +7,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
@@ -32,6 +33,7 @@ import java.util.concurrent.CompletionException;
  * runs against the emulators and against AWS. Every step is idempotent.
  */
 public final class Bootstrap {
+  private static final int HTTP_BAD_REQUEST = 400;
   private static final Logger log = LoggerFactory.getLogger(Bootstrap.class);
   private static final Duration TABLE_ACTIVE_TIMEOUT = Duration.ofMinutes(5);
   private static final Duration TABLE_POLL = Duration.ofMillis(250);
@@ -57,17 +59,15 @@ public final class Bootstrap {
     String notifications = topicArn(resources.notificationsTopic());
     String queueUrl = queueUrl(resources.triggerQueue());
     if (resources.bootstrap()) subscribeQueue(triggerTopic, queueUrl);
-    log.info("bootstrap done: tables {}, {}, {}, {}, {}; bucket {}; trigger {} -> {}; notifications {}",
-        resources.membersTable(), resources.quarantineTable(), resources.runsTable(), resources.journalTable(),
+    log.info("bootstrap done: tables {}, {}, {}, {}, {}, {}, {}; bucket {}; trigger {} -> {}; notifications {}",
+        resources.membersTable(), resources.memberFilesTable(), resources.suppressionTable(), resources.quarantineTable(), resources.runsTable(), resources.journalTable(),
         resources.snapshotTable(), resources.rawBucket(), triggerTopic, queueUrl, notifications);
     return new Resolved(triggerTopic, queueUrl, notifications);
   }
 
-  /** The members table's layout (hash memberId, range lastActive), under any name. */
+  /** The members table's layout (one current item per member: hash memberId), under any name. */
   public static CreateTableRequest.Builder membersLayout(String table) {
-    return CreateTableRequest.builder().tableName(table)
-        .attributeDefinitions(attr("memberId", ScalarAttributeType.S), attr("lastActive", ScalarAttributeType.N))
-        .keySchema(key("memberId", KeyType.HASH), key("lastActive", KeyType.RANGE));
+    return hashKeyLayout(table, "memberId");
   }
 
   /** A table with one string hash key. */
@@ -78,6 +78,9 @@ public final class Bootstrap {
 
   void createTables() {
     createTable(membersLayout(resources.membersTable()));
+    createTable(hashKeyLayout(resources.memberFilesTable(), "sourceKey"));
+    enableTtl(aws.dynamo(), resources.memberFilesTable(), "expiresAt");
+    createTable(hashKeyLayout(resources.suppressionTable(), "memberId"));
     createTable(CreateTableRequest.builder().tableName(resources.quarantineTable())
         .attributeDefinitions(attr("runId", ScalarAttributeType.S), attr("fileKey", ScalarAttributeType.S))
         .keySchema(key("runId", KeyType.HASH), key("fileKey", KeyType.RANGE)));
@@ -102,11 +105,39 @@ public final class Bootstrap {
     createTable(aws.dynamo(), request);
   }
 
+  /**
+   * Turns on DynamoDB's time to live on {@code attribute} (epoch seconds). An emulator without TTL (dynalite) is
+   * told so in the log and rows there simply stay; on AWS a failure is an error.
+   */
+  public static void enableTtl(DynamoDbAsyncClient dynamo, String table, String attribute) {
+    try {
+      dynamo.updateTimeToLive(b -> b.tableName(table).timeToLiveSpecification(t -> t.enabled(true)
+          .attributeName(attribute))).join();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause();
+      boolean alreadyOn = cause instanceof DynamoDbException d && d.getMessage() != null
+          && d.getMessage().contains("already enabled");
+      boolean unsupported = cause instanceof DynamoDbException d && d.statusCode() == HTTP_BAD_REQUEST && !alreadyOn
+          && d.getMessage() != null && d.getMessage().contains("UnknownOperation");
+      if (alreadyOn) return;
+      if (unsupported) {
+        log.info("table {}: this DynamoDB has no time to live; {} rows are kept", table, attribute);
+        return;
+      }
+      throw e;
+    }
+  }
+
   /** Creates the table (on demand billing) unless it exists, then waits until it is ACTIVE. */
   public static void createTable(DynamoDbAsyncClient dynamo, CreateTableRequest.Builder request) {
     CreateTableRequest r = request.billingMode(BillingMode.PAY_PER_REQUEST).build();
     try {
-      dynamo.describeTable(b -> b.tableName(r.tableName())).join();
+      var existing = dynamo.describeTable(b -> b.tableName(r.tableName())).join().table();
+      if (!new java.util.HashSet<>(existing.keySchema()).equals(new java.util.HashSet<>(r.keySchema()))) {
+        throw new IllegalStateException("table " + r.tableName() + " exists with key schema " + existing.keySchema()
+            + ", expected " + r.keySchema() + " (a layout from an older version: delete the table, or configure"
+            + " another name under audience.resources)");
+      }
     } catch (CompletionException e) {
       if (!(e.getCause() instanceof ResourceNotFoundException)) throw e;
       try {
