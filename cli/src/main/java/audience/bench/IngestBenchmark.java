@@ -8,6 +8,7 @@ import audience.generator.DatasetWriter;
 import audience.generator.GeneratorSpec;
 import audience.generator.GroundTruth;
 import audience.local.ServiceProcess;
+import audience.service.Guardian;
 import audience.store.BatchWriter;
 import audience.store.MemberStore;
 import audience.store.QuarantineStore;
@@ -164,7 +165,7 @@ public final class IngestBenchmark {
   /** Phase 3: the naive ingesters, each into a members-like table of its own. */
   private IngestReport.BaselineRates measureBaselines(AwsClients aws) throws Exception {
     var ingestion = settings.ingestion();
-    ContractParser parser = new ContractParser(ingestion.maxFileBytes());
+    ContractParser parser = Guardian.contractParser(ingestion, Clock.systemUTC());
     Baselines.Result seq = inTable(aws, "bench-baseline-sequential-", BenchTables::createMembersLike, table ->
         Baselines.sequential(aws.s3(), BenchTables.memberStore(aws.dynamo(), table, settings), parser, bucket, PREFIX,
             Math.min(o.files(), SEQUENTIAL_LIMIT)));

@@ -159,9 +159,10 @@ public record Settings(
     }
   }
 
+  /** {@code maxClockSkew}: how far ahead of now a file's instants may be (data contract v1, docs/contract.md). */
   public record IngestionSettings(
       int listPageSize, int chunkSize, int maxChunksInFlight, int fileParallelism,
-      int writeBatchSize, int writeParallelism, long maxFileBytes, int workers,
+      int writeBatchSize, int writeParallelism, long maxFileBytes, Duration maxClockSkew, int workers,
       Duration chunkTimeout, Retry retry, int snapshotEvery, int logEveryChunks, Duration readModelInterval,
       Duration askTimeout, Duration wakeInterval, int isolateAfterAttempts, int stallAfterAttempts,
       Duration resendInterval) {
@@ -169,7 +170,8 @@ public record Settings(
       IngestionSettings s = new IngestionSettings(
           c.getInt("list-page-size"), c.getInt("chunk-size"), c.getInt("max-chunks-in-flight"),
           c.getInt("file-parallelism"), c.getInt("write-batch-size"), c.getInt("write-parallelism"),
-          c.getBytes("max-file-bytes"), c.getInt("workers"), c.getDuration("chunk-timeout"),
+          c.getBytes("max-file-bytes"), c.getDuration("max-clock-skew"), c.getInt("workers"),
+          c.getDuration("chunk-timeout"),
           Retry.from(c.getConfig("retry")), c.getInt("snapshot-every"), c.getInt("log-every-chunks"),
           c.getDuration("read-model-interval"), c.getDuration("ask-timeout"), c.getDuration("wake-interval"),
           c.getInt("isolate-after-attempts"), c.getInt("stall-after-attempts"), c.getDuration("resend-interval"));
@@ -184,6 +186,7 @@ public record Settings(
       require(fileParallelism >= 1, "file-parallelism must be at least 1");
       require(writeBatchSize >= 1 && writeBatchSize <= 25, "write-batch-size must be 1..25");
       require(writeParallelism >= 1, "write-parallelism must be at least 1");
+      require(!maxClockSkew.isNegative(), "max-clock-skew must not be negative");
       require(workers >= 1, "workers must be at least 1");
       require(isolateAfterAttempts >= 1, "isolate-after-attempts must be at least 1");
       require(stallAfterAttempts >= 1, "stall-after-attempts must be at least 1");

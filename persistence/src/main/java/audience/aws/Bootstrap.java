@@ -18,7 +18,9 @@ import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.TableStatus;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
@@ -173,12 +175,24 @@ public final class Bootstrap {
         throw e;
       }
       try {
-        aws.s3().createBucket(b -> b.bucket(bucket)).join();
+        aws.s3().createBucket(createBucketRequest(bucket, aws.s3().serviceClientConfiguration().region())).join();
         log.info("created bucket {}", bucket);
       } catch (CompletionException c) {
         if (!(c.getCause() instanceof BucketAlreadyOwnedByYouException)) throw c;
       }
     }
+  }
+
+  /**
+   * CreateBucket for {@code region}: outside us-east-1, S3 refuses a bucket without a location constraint
+   * ({@code IllegalLocationConstraintException}); in us-east-1 it refuses one that names the region.
+   */
+  static CreateBucketRequest createBucketRequest(String bucket, Region region) {
+    CreateBucketRequest.Builder b = CreateBucketRequest.builder().bucket(bucket);
+    if (!Region.US_EAST_1.equals(region)) {
+      b.createBucketConfiguration(c -> c.locationConstraint(region.id()));
+    }
+    return b.build();
   }
 
   /** CreateTopic is idempotent in SNS: it returns the existing topic's ARN. */
