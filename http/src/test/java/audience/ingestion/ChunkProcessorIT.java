@@ -3,8 +3,8 @@ package audience.ingestion;
 import audience.aws.AwsClients;
 import audience.aws.Bootstrap;
 import audience.config.Settings;
-import audience.contract.ContractParser;
 import audience.devstack.DevStack;
+import audience.service.Guardian;
 import audience.store.BatchWriter;
 import audience.store.MemberStore;
 import audience.store.QuarantineStore;
@@ -59,7 +59,7 @@ class ChunkProcessorIT {
   }
 
   private ChunkProcessor processor(MemberStore members) {
-    return new ChunkProcessor(aws.s3(), new ContractParser(settings.ingestion().maxFileBytes()), members, quarantine,
+    return new ChunkProcessor(aws.s3(), Guardian.contractParser(settings.ingestion(), Clock.systemUTC()), members, quarantine,
         settings.ingestion(), Materializer.createMaterializer(testKit.system()), Clock.systemUTC());
   }
 

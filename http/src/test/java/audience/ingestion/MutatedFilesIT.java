@@ -3,11 +3,11 @@ package audience.ingestion;
 import audience.aws.AwsClients;
 import audience.aws.Bootstrap;
 import audience.config.Settings;
-import audience.contract.ContractParser;
 import audience.devstack.DevStack;
 import audience.generator.DatasetGenerator;
 import audience.generator.GeneratedFile;
 import audience.generator.GeneratorSpec;
+import audience.service.Guardian;
 import audience.store.BatchWriter;
 import audience.store.MemberStore;
 import audience.store.QuarantineStore;
@@ -65,7 +65,7 @@ class MutatedFilesIT {
     quarantine = new QuarantineStore(aws.dynamo(), settings.resources().quarantineTable(),
         new BatchWriter(aws.dynamo(), settings.ingestion().retry()));
     testKit = ActorTestKit.create("mutations");
-    processor = new ChunkProcessor(aws.s3(), new ContractParser(settings.ingestion().maxFileBytes()), members,
+    processor = new ChunkProcessor(aws.s3(), Guardian.contractParser(settings.ingestion(), Clock.systemUTC()), members,
         quarantine, settings.ingestion(), Materializer.createMaterializer(testKit.system()), Clock.systemUTC());
   }
 
