@@ -223,9 +223,13 @@ final class ContractRules {
     return new Rejected(RejectionKind.OUT_OF_RANGE, field + " is before " + EARLIEST_INSTANT);
   }
 
+  /**
+   * The reason names the rule, not the moment it was checked: the same file gives the same reason whenever it is
+   * read (a redone chunk rewrites the same quarantine entry).
+   */
   private static Rejected tooLate(String field, Latest latest) {
-    return new Rejected(RejectionKind.OUT_OF_RANGE, field + " is after " + latest.instant()
-        + " (now + max clock skew " + latest.maxClockSkew() + ")");
+    return new Rejected(RejectionKind.OUT_OF_RANGE, field + " is in the future (later than now + max clock skew "
+        + latest.maxClockSkew() + ")");
   }
 
   private static Rejected wrongType(String field, JsonNode n, String expected) {
