@@ -254,6 +254,9 @@ final class FaultProxy implements AutoCloseable {
       return false;
     }
     Framing answer = HttpWire.responseFraming(request, response);
+    if (log.isTraceEnabled()) {
+      log.trace("{}: {} request body {}, answer {} body {}", name, request.method(), framing, response.status(), answer);
+    }
     HttpWire.copyBody(answer, response, up.in, pauseMs > 0 ? paced(out, pauseMs) : Sink.of(out));
     boolean keep = answer != Framing.UNTIL_CLOSE && !response.hasToken("Connection", "close")
         && !request.wantsClose();
