@@ -60,6 +60,28 @@ public record FaultRules(long seed, Map<Service, List<FaultRule>> services) {
     return new FaultRules(seed, Map.of());
   }
 
+  /**
+   * The same weather on every service: {@code latencyMs} added to each request, and a total fault probability of
+   * {@code faultProbability}, of which the share {@code resetShare} are connection resets and the rest errors drawn
+   * among the service's retryable errors (throttling and 5xx in its dialect; never a permanent one such as S3's
+   * AccessDenied). Each service's rule is named {@code name}.
+   */
+  public static FaultRules uniform(long seed, String name, long latencyMs, double faultProbability, double resetShare) {
+    if (!(resetShare >= 0 && resetShare <= 1)) {
+      throw new IllegalArgumentException("resetShare must be in [0, 1], not " + resetShare);
+    }
+    double resets = faultProbability * resetShare;
+    // the error draw only happens when the reset draw missed: scale it so that resets + errors = faultProbability
+    double errors = resets >= 1 ? 0 : (faultProbability - resets) / (1 - resets);
+    FaultRules out = seed(seed);
+    for (Service s : Service.values()) {
+      out = out.with(s, FaultRule.all(name).withLatency(latencyMs, 0)
+          .withErrors(errors, FaultDialect.of(s).retryableCodes().toArray(String[]::new))
+          .withResets(resets));
+    }
+    return out;
+  }
+
   /** These rules plus {@code rules} for {@code service}, after any it has. */
   public FaultRules with(Service service, FaultRule... rules) {
     Map<Service, List<FaultRule>> more = new EnumMap<>(Service.class);

@@ -2,6 +2,7 @@ package audience.devstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import audience.devstack.DevStack.Service;
 import audience.devstack.FaultRule.Match;
@@ -34,6 +35,23 @@ class FaultRulesTest {
     assertThat(first.errors()).isEmpty();
     assertThat(first.slowBodyPauseMs()).isEqualTo(FaultRule.DEFAULT_SLOW_BODY_PAUSE_MS);
     assertThat(rules.of(Service.SQS).get(1).name()).isEqualTo("rule-2");
+  }
+
+  @Test
+  void uniformWeatherSplitsTheFaultRateBetweenResetsAndRetryableErrors() {
+    FaultRules rules = FaultRules.uniform(3, "bench", 5, 0.1, 0.2);
+    for (Service s : Service.values()) {
+      FaultRule rule = rules.of(s).get(0);
+      assertThat(rule.name()).isEqualTo("bench");
+      assertThat(rule.latencyMs()).isEqualTo(5);
+      assertThat(rule.resetProbability()).isCloseTo(0.02, within(1e-12));
+      // a request is reset with 0.02, else failed with the error probability: 0.1 in all
+      assertThat(rule.resetProbability() + (1 - rule.resetProbability()) * rule.errorProbability())
+          .isCloseTo(0.1, within(1e-12));
+      assertThat(rule.errors()).isEqualTo(FaultDialect.of(s).retryableCodes());
+    }
+    assertThat(rules.of(Service.S3).get(0).errors()).containsExactly("SlowDown", "InternalError");
+    assertThat(FaultRules.uniform(3, "bench", 0, 0, 0.2).active()).isFalse();
   }
 
   @Test
