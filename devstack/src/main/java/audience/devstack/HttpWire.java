@@ -43,10 +43,7 @@ final class HttpWire {
     /** The first value of a header (case-insensitive name), trimmed; null when absent. */
     String header(String name) {
       for (String line : headerLines) {
-        int colon = line.indexOf(':');
-        if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name)) {
-          return line.substring(colon + 1).trim();
-        }
+        if (isHeader(line, name)) return line.substring(line.indexOf(':') + 1).trim();
       }
       return null;
     }
@@ -54,11 +51,9 @@ final class HttpWire {
     /** Whether a comma-separated header (any occurrence) holds {@code token}, case-insensitive. */
     boolean hasToken(String name, String token) {
       for (String line : headerLines) {
-        int colon = line.indexOf(':');
-        if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name)) {
-          for (String t : line.substring(colon + 1).split(",")) {
-            if (t.trim().equalsIgnoreCase(token)) return true;
-          }
+        if (!isHeader(line, name)) continue;
+        for (String t : line.substring(line.indexOf(':') + 1).split(",")) {
+          if (t.trim().equalsIgnoreCase(token)) return true;
         }
       }
       return false;
@@ -68,10 +63,15 @@ final class HttpWire {
     Head without(String name) {
       List<String> kept = new ArrayList<>();
       for (String line : headerLines) {
-        int colon = line.indexOf(':');
-        if (!(colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name))) kept.add(line);
+        if (!isHeader(line, name)) kept.add(line);
       }
       return new Head(startLine, kept);
+    }
+
+    /** Whether a header line is of header {@code name} (case-insensitive). */
+    private static boolean isHeader(String line, String name) {
+      int colon = line.indexOf(':');
+      return colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name);
     }
 
     /** The head as sent on the wire, ending with the empty line. */
