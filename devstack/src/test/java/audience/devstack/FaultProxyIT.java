@@ -80,6 +80,7 @@ class FaultProxyIT {
   /** S3's smallest part but the last: a multipart upload needs at least one part this big. */
   private static final int MIN_PART_BYTES = 5 * 1024 * 1024;
   private static final Duration AWAIT = Duration.ofSeconds(20);
+  private static final Duration SLOW_HTTP2_ACQUIRE = Duration.ofSeconds(60);
   /** A sequence of 20 calls hits the SDK's rare lost connection (about 1 in 1,000 errors) seldom twice in a row. */
   private static final int CLEAN_SEQUENCE_ATTEMPTS = 3;
 
@@ -310,7 +311,10 @@ class FaultProxyIT {
   void http2IsTunnelledWithoutFaults() {
     stack.faults().set(FaultRules.none().with(Service.KINESIS, FaultRule.all("throttle").withErrors(1)));
     Endpoints e = stack.endpoints();
-    try (SdkAsyncHttpClient h2 = NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP2).build();
+    // an HTTP/2 connection is acquired once the server's SETTINGS arrive: on a loaded machine (kinesis-local is a
+    // single node thread) that took longer than the SDK's default 10 s once
+    try (SdkAsyncHttpClient h2 = NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP2)
+            .connectionAcquisitionTimeout(SLOW_HTTP2_ACQUIRE).build();
         KinesisAsyncClient client = KinesisAsyncClient.builder().endpointOverride(e.kinesis())
             .region(Region.of(e.region())).credentialsProvider(StaticCredentialsProvider.create(
                 AwsBasicCredentials.create(e.accessKey(), e.secretKey())))
