@@ -8,33 +8,35 @@ import audience.devstack.HttpWire.Head;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class FaultDialectTest {
   private static Head request(String startLine, String... headers) {
     return new Head(startLine, List.of(headers));
   }
 
-  private static String s3(String startLine, String... headers) {
-    return FaultDialect.of(Service.S3).operation(request(startLine, headers), null);
-  }
-
-  @Test
-  void namesS3Operations() {
-    assertThat(s3("GET / HTTP/1.1")).isEqualTo("ListBuckets");
-    assertThat(s3("GET /bucket?list-type=2&prefix=a%2F HTTP/1.1")).isEqualTo("ListObjectsV2");
-    assertThat(s3("GET /bucket/ HTTP/1.1")).isEqualTo("ListObjects");
-    assertThat(s3("PUT /bucket HTTP/1.1")).isEqualTo("CreateBucket");
-    assertThat(s3("HEAD /bucket HTTP/1.1")).isEqualTo("HeadBucket");
-    assertThat(s3("GET /bucket/a/b.json HTTP/1.1")).isEqualTo("GetObject");
-    assertThat(s3("HEAD /bucket/a/b.json HTTP/1.1")).isEqualTo("HeadObject");
-    assertThat(s3("PUT /bucket/a/b.json HTTP/1.1")).isEqualTo("PutObject");
-    assertThat(s3("PUT /bucket/a/b.json HTTP/1.1", "x-amz-copy-source: /bucket/c")).isEqualTo("CopyObject");
-    assertThat(s3("POST /bucket/big?uploads HTTP/1.1")).isEqualTo("CreateMultipartUpload");
-    assertThat(s3("PUT /bucket/big?partNumber=1&uploadId=u1 HTTP/1.1")).isEqualTo("UploadPart");
-    assertThat(s3("POST /bucket/big?uploadId=u1 HTTP/1.1")).isEqualTo("CompleteMultipartUpload");
-    assertThat(s3("DELETE /bucket/big?uploadId=u1 HTTP/1.1")).isEqualTo("AbortMultipartUpload");
-    assertThat(s3("DELETE /bucket/big HTTP/1.1")).isEqualTo("DeleteObject");
-    assertThat(s3("POST /bucket?delete HTTP/1.1")).isEqualTo("DeleteObjects");
+  @ParameterizedTest(name = "{0} {1} is {2}")
+  @CsvSource(delimiter = '|', textBlock = """
+      GET / HTTP/1.1                                     |                              | ListBuckets
+      GET /bucket?list-type=2&prefix=a%2F HTTP/1.1       |                              | ListObjectsV2
+      GET /bucket/ HTTP/1.1                              |                              | ListObjects
+      PUT /bucket HTTP/1.1                               |                              | CreateBucket
+      HEAD /bucket HTTP/1.1                              |                              | HeadBucket
+      GET /bucket/a/b.json HTTP/1.1                      |                              | GetObject
+      HEAD /bucket/a/b.json HTTP/1.1                     |                              | HeadObject
+      PUT /bucket/a/b.json HTTP/1.1                      |                              | PutObject
+      PUT /bucket/a/b.json HTTP/1.1                      | x-amz-copy-source: /bucket/c | CopyObject
+      POST /bucket/big?uploads HTTP/1.1                  |                              | CreateMultipartUpload
+      PUT /bucket/big?partNumber=1&uploadId=u1 HTTP/1.1  |                              | UploadPart
+      POST /bucket/big?uploadId=u1 HTTP/1.1              |                              | CompleteMultipartUpload
+      DELETE /bucket/big?uploadId=u1 HTTP/1.1            |                              | AbortMultipartUpload
+      DELETE /bucket/big HTTP/1.1                        |                              | DeleteObject
+      POST /bucket?delete HTTP/1.1                       |                              | DeleteObjects
+      """)
+  void namesS3Operations(String startLine, String header, String operation) {
+    Head request = header == null ? request(startLine) : request(startLine, header);
+    assertThat(FaultDialect.of(Service.S3).operation(request, null)).isEqualTo(operation);
   }
 
   @Test
