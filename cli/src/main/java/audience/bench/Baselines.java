@@ -5,14 +5,16 @@ import audience.contract.ParseResult;
 import audience.store.MemberStore;
 import me.tongfei.progressbar.ProgressBar;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
-import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -26,15 +28,20 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>pool: the same list, then a plain fixed thread pool of {@code concurrency} threads, each doing a
  *       blocking GET, parse and PutItem per file.</li>
  * </ul>
- * Timing covers the listing too. Bad files are parsed and counted, not stored.
+ * Timing covers the listing too. Bad files are parsed and counted, not stored. A file whose GET or PutItem still
+ * fails after the SDK's own retries (behind the fault proxy) is counted as failed and skipped: a naive ingester
+ * has no retry of its own.
  */
 final class Baselines {
   private static final String RUN_ID = "bench-baseline";
 
   private Baselines() {}
 
-  /** A baseline's outcome. */
-  record Result(int files, int stored, int refused, long millis, int concurrency) {
+  /** What became of one file. */
+  private enum Fate { STORED, REFUSED, FAILED }
+
+  /** A baseline's outcome; {@code files} counts every file tried, failed ones included. */
+  record Result(int files, int stored, int refused, int failed, long millis, int concurrency) {
     double filesPerSecond() {
       return files * 1000.0 / Math.max(millis, 1);
     }
@@ -44,16 +51,15 @@ final class Baselines {
                            String prefix, int limit) {
     long t0 = System.nanoTime();
     List<String> keys = list(s3, bucket, prefix, limit);
-    int stored = 0;
-    int refused = 0;
+    Map<Fate, Integer> fates = new EnumMap<>(Fate.class);
     try (ProgressBar bar = Progress.bar("baseline sequential", keys.size())) {
       for (String key : keys) {
-        if (one(s3, store, parser, bucket, key)) stored++;
-        else refused++;
+        fates.merge(one(s3, store, parser, bucket, key), 1, Integer::sum);
         bar.step();
       }
     }
-    return new Result(keys.size(), stored, refused, (System.nanoTime() - t0) / 1_000_000, 1);
+    return new Result(keys.size(), fates.getOrDefault(Fate.STORED, 0), fates.getOrDefault(Fate.REFUSED, 0),
+        fates.getOrDefault(Fate.FAILED, 0), (System.nanoTime() - t0) / 1_000_000, 1);
   }
 
   static Result pool(S3AsyncClient s3, MemberStore store, ContractParser parser, String bucket,
@@ -61,6 +67,7 @@ final class Baselines {
     long t0 = System.nanoTime();
     List<String> keys = list(s3, bucket, prefix, limit);
     AtomicLong stored = new AtomicLong();
+    AtomicLong failed = new AtomicLong();
     ExecutorService pool = Executors.newFixedThreadPool(concurrency, r -> {
       Thread t = new Thread(r, "baseline-pool");
       t.setDaemon(true);
@@ -70,7 +77,9 @@ final class Baselines {
       List<Future<?>> tasks = new ArrayList<>(keys.size());
       for (String key : keys) {
         tasks.add(pool.submit(() -> {
-          if (one(s3, store, parser, bucket, key)) stored.incrementAndGet();
+          Fate fate = one(s3, store, parser, bucket, key);
+          if (fate == Fate.STORED) stored.incrementAndGet();
+          if (fate == Fate.FAILED) failed.incrementAndGet();
           bar.step();
         }));
       }
@@ -78,22 +87,27 @@ final class Baselines {
     } finally {
       pool.shutdownNow();
     }
-    return new Result(keys.size(), (int) stored.get(), keys.size() - (int) stored.get(),
-        (System.nanoTime() - t0) / 1_000_000, concurrency);
+    return new Result(keys.size(), (int) stored.get(), keys.size() - (int) stored.get() - (int) failed.get(),
+        (int) failed.get(), (System.nanoTime() - t0) / 1_000_000, concurrency);
   }
 
   /**
-   * GET, parse and store one file with the service's write semantics (conditional put of the current member,
-   * its member-files row), blocking; false when the file is refused by the contract.
+   * GET, parse and store one file with the service's write semantics (conditional put of the current member, its
+   * member-files row), blocking; FAILED when a call still fails after the SDK's retries (injected faults).
    */
-  private static boolean one(S3AsyncClient s3, MemberStore store, ContractParser parser, String bucket, String key) {
-    byte[] bytes = s3.getObject(b -> b.bucket(bucket).key(key), AsyncResponseTransformer.toBytes()).join()
-        .asByteArrayUnsafe();
-    if (parser.parse(key, bytes) instanceof ParseResult.Valid v) {
-      store.write(List.of(new MemberStore.Snapshot(v.profile(), key, RUN_ID))).join();
-      return true;
+  private static Fate one(S3AsyncClient s3, MemberStore store, ContractParser parser, String bucket, String key) {
+    try {
+      byte[] bytes = s3.getObject(b -> b.bucket(bucket).key(key), AsyncResponseTransformer.toBytes()).join()
+          .asByteArrayUnsafe();
+      if (parser.parse(key, bytes) instanceof ParseResult.Valid v) {
+        List<MemberStore.Written> written = store.write(List.of(new MemberStore.Snapshot(v.profile(), key, RUN_ID)))
+            .join();
+        return written.get(0) instanceof MemberStore.Written.Failed ? Fate.FAILED : Fate.STORED;
+      }
+      return Fate.REFUSED;
+    } catch (CompletionException failedAfterRetries) {
+      return Fate.FAILED;
     }
-    return false;
   }
 
   /** The first {@code limit} keys under {@code prefix}, page by page. */

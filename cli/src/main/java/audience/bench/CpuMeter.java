@@ -1,5 +1,7 @@
 package audience.bench;
 
+import audience.service.ServiceMain;
+
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -45,7 +47,7 @@ final class CpuMeter {
     if (p.pid() == ProcessHandle.current().pid()) return "bench_jvm";
     String cmd = info.commandLine().orElse(info.command().orElse("?"));
     if (cmd.contains("DevStackMain")) return "devstack_jvm";
-    if (cmd.contains(" serve ") || cmd.contains("--http-port")) return "service_jvm";
+    if (cmd.contains(ServiceMain.class.getName())) return "service_jvm";
     if (cmd.contains("dynalite") || cmd.contains("dynamodb")) return "dynalite_node";
     if (cmd.contains("kinesis")) return "kinesis_node";
     if (cmd.contains("sns")) return "sns_node";

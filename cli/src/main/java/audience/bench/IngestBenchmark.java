@@ -3,6 +3,8 @@ package audience.bench;
 import audience.aws.AwsClients;
 import audience.config.Settings;
 import audience.contract.ContractParser;
+import audience.devstack.FaultRules;
+import audience.devstack.Faults;
 import audience.generator.DatasetGenerator;
 import audience.generator.DatasetWriter;
 import audience.generator.GeneratorSpec;
@@ -58,6 +60,13 @@ public final class IngestBenchmark {
   static final Duration STALL_TIMEOUT = Duration.ofMinutes(5);
   /** How long the done event may take to arrive after the status says completed before it counts as missing. */
   static final Duration DONE_TIMEOUT = Duration.ofSeconds(60);
+  /**
+   * Of the faults {@code --faults} injects, this share are connection resets, the rest errors in each service's
+   * dialect: a reset costs a connection and an SDK retry with backoff, and is rarer than throttling on a real network.
+   */
+  static final double RESET_SHARE_OF_FAULTS = 0.2;
+  /** Names the bench's rule in the fault proxy's logs and counts. */
+  static final String FAULT_RULE = "bench";
 
   /**
    * What to run.
@@ -67,13 +76,29 @@ public final class IngestBenchmark {
    * @param ceilingTime how long each ceiling loop runs
    * @param serviceProperties system properties (settings overrides) for the service JVM
    * @param devstackHeapMb the -Xmx the caller gave the devstack JVM, reported with the figures
+   * @param faults probability that an AWS call of the ceilings, baselines or service fails (see
+   *     {@link #RESET_SHARE_OF_FAULTS}); null without the fault proxy
+   * @param latencyMs added to each AWS call of the ceilings, baselines and service; null without the fault proxy
    */
   public record Options(int files, int badFiles, Double killAt, long seed, String serviceHeap, Duration ceilingTime,
-                        Map<String, String> serviceProperties, int devstackHeapMb) {
+                        Map<String, String> serviceProperties, int devstackHeapMb, Double faults, Long latencyMs) {
     public Options {
       if (files < 1) throw new IllegalArgumentException("--files must be at least 1");
       if (badFiles < 0 || badFiles > files) throw new IllegalArgumentException("--bad-files must be in 0..files");
       if (killAt != null && !(killAt > 0 && killAt < 1)) throw new IllegalArgumentException("--kill-at must be in (0, 1)");
+      if (faults != null && !(faults >= 0 && faults <= 1)) throw new IllegalArgumentException("--faults must be in [0, 1]");
+      if (latencyMs != null && latencyMs < 0) throw new IllegalArgumentException("--latency-ms must not be negative");
+    }
+
+    /** Whether the AWS calls go through the devstack's fault proxy: when either option is given, even as 0. */
+    public boolean faultProxy() {
+      return faults != null || latencyMs != null;
+    }
+
+    /** The proxy's rules while the ceilings, baselines and service run: the same on every service. */
+    FaultRules faultRules() {
+      return FaultRules.uniform(seed, FAULT_RULE, latencyMs == null ? 0 : latencyMs, faults == null ? 0 : faults,
+          RESET_SHARE_OF_FAULTS);
     }
   }
 
@@ -83,6 +108,7 @@ public final class IngestBenchmark {
   private final Options o;
   private final Path devstackHome;
   private final Settings settings;
+  private final Optional<Faults> faults;
   private final String bucket;
   private final ObjectMapper json = new ObjectMapper();
   private final OpsHttp http = new OpsHttp();
@@ -93,20 +119,29 @@ public final class IngestBenchmark {
   /**
    * @param devstackHome the running devstack's home (holds endpoints.json), handed to the service JVM
    * @param settings the bench JVM's settings, pointing at that devstack (the service loads the same ones)
+   * @param faults the devstack's fault proxy when {@link Options#faultProxy()}, else empty
    */
-  public IngestBenchmark(Options options, Path devstackHome, Settings settings) {
+  public IngestBenchmark(Options options, Path devstackHome, Settings settings, Optional<Faults> faults) {
+    if (options.faultProxy() != faults.isPresent()) {
+      throw new IllegalArgumentException("--faults and --latency-ms need a devstack with the fault proxy, and only they");
+    }
     this.o = options;
     this.devstackHome = devstackHome;
     this.settings = settings;
+    this.faults = faults;
     this.bucket = settings.resources().rawBucket();
   }
 
   public Outcome run() throws Exception {
     try (AwsClients aws = AwsClients.create(settings.aws())) {
+      // the data set and the read-back are set-up and check, compared with nothing: they run without faults
       IngestReport.Dataset dataset = generate(aws);
+      weather("the ceilings and baselines");
       IngestReport.CeilingRates ceilings = measureCeilings(aws, dataset.generator());
       IngestReport.BaselineRates baselines = measureBaselines(aws);
+      weather("the service"); // again, so that the counts are the service's alone
       IngestReport.Ingest ingest = ingest(aws);
+      faults.ifPresent(Faults::clear);
       IngestReport.Audit audit = audit(aws, ingest.runId(), dataset.truth());
       IngestReport report = new IngestReport(o, dataset, ceilings, baselines, ingest, audit);
       return new Outcome(report.toJson(), report.ok());
@@ -114,6 +149,15 @@ public final class IngestBenchmark {
       ServiceProcess s = service;
       if (s != null) s.close();
     }
+  }
+
+  /** Puts the fault proxy's rules in force (and starts its counts afresh) for what follows, if it is there. */
+  private void weather(String forWhat) {
+    faults.ifPresent(f -> {
+      f.set(o.faultRules());
+      Progress.log("fault proxy for %s: %s ms added, faults %s (%.0f %% of them resets)", forWhat,
+          o.latencyMs() == null ? 0 : o.latencyMs(), o.faults() == null ? 0 : o.faults(), RESET_SHARE_OF_FAULTS * 100);
+    });
   }
 
   /** Phase 1: the data set, written to the raw bucket. */
@@ -219,7 +263,8 @@ public final class IngestBenchmark {
       Instant completedAt = done.map(d -> d.instant("completedAt")).orElse(follow.completedAt());
       return new IngestReport.Ingest(serviceStartMs, runId, follow, IngestReport.millisBetween(posted, completedAt),
           done.map(d -> IngestReport.DoneTimes.of(d, completedAt)),
-          new IngestReport.Heap(jvm.peakMb(), jvm.afterGcMb(), xmxMb(o.serviceHeap()), jvm.samples()), cpu.report());
+          new IngestReport.Heap(jvm.peakMb(), jvm.afterGcMb(), xmxMb(o.serviceHeap()), jvm.samples()), cpu.report(),
+          faults.map(Faults::counts));
     }
   }
 

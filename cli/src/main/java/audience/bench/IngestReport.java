@@ -1,5 +1,6 @@
 package audience.bench;
 
+import audience.devstack.FaultCounts;
 import audience.generator.DatasetGenerator;
 import audience.generator.GroundTruth;
 import audience.store.RunAudit;
@@ -95,9 +96,11 @@ record IngestReport(IngestBenchmark.Options options, Dataset dataset, CeilingRat
    * @param ingestMs from the POST to the run's completedAt; null when the run did not complete
    * @param done empty when the done event did not arrive
    * @param processes CPU per process while the service ingested ({@link CpuMeter#report()})
+   * @param faults what the fault proxy did from the service's start to the end of the run (the bench's own
+   *     done-event receives included); empty without the proxy
    */
   record Ingest(long serviceStartMs, String runId, Follow follow, Long ingestMs, Optional<DoneTimes> done,
-                Heap heap, Map<String, Object> processes) {}
+                Heap heap, Map<String, Object> processes, Optional<FaultCounts> faults) {}
 
   /** The stores read back, against what the generator says they should hold. */
   record Audit(long auditMs, RunAudit.Result result, GroundTruth truth) {
@@ -132,6 +135,7 @@ record IngestReport(IngestBenchmark.Options options, Dataset dataset, CeilingRat
     ObjectNode out = JSON.createObjectNode();
     out.put("files", options.files()).put("bad_files", options.badFiles());
     if (options.killAt() != null) out.put("kill_at", options.killAt());
+    out.put("faults", options.faults()).put("latency_ms", options.latencyMs());
     out.put("ingested", read.ingested()).put("quarantined", read.quarantined()).put("lost", read.lost())
         .put("files_per_s", filesPerSecond)
         .put("done_latency_ms", done.map(DoneTimes::latencyMs).orElse(null))
@@ -168,12 +172,22 @@ record IngestReport(IngestBenchmark.Options options, Dataset dataset, CeilingRat
         .put("expected_quarantined", audit.truth().expectedQuarantined())
         .put("matches_ground_truth", audit.matchesTruth())
         .put("baseline_sequential_files", seq.files())
+        .put("baseline_sequential_failed", seq.failed())
         .put("baseline_pool_files", pool.files())
+        .put("baseline_pool_failed", pool.failed())
         .put("baseline_pool_concurrency", pool.concurrency())
         .put("rate_vs_pool", round(ratio(rate, pool.filesPerSecond()), RATE_DECIMALS))
         .put("rate_vs_sequential", round(ratio(rate, seq.filesPerSecond()), RATE_DECIMALS))
         .put("rate_vs_ceiling", round(ratio(rate, ceilings.lower()), CEILING_RATIO_DECIMALS))
         .put("devstack_xmx_mb", options.devstackHeapMb());
+    ingest.faults().ifPresent(counts -> {
+      ObjectNode injected = out.putObject("faults_during_ingest");
+      counts.services().forEach((service, c) -> {
+        FaultCounts.RuleCounts rule = c.rule(IngestBenchmark.FAULT_RULE);
+        injected.putObject(service).put("requests", c.requests()).put("errors", rule.errors())
+            .put("resets", rule.resets());
+      });
+    });
     return out;
   }
 

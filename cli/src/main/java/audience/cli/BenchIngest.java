@@ -14,6 +14,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -37,22 +38,33 @@ final class BenchIngest implements Callable<Integer> {
   int ceilingSeconds;
   @Option(names = "--devstack-heap-mb", description = "The devstack JVM's -Xmx in MB (default: sized for --files, at least 512).")
   Long devstackHeapMb;
+  @Option(names = "--faults", paramLabel = "P",
+      description = "Through the fault proxy: each AWS call of the ceilings, baselines and service fails with"
+          + " probability P (an error in the service's dialect, or at a smaller share a connection reset).")
+  Double faults;
+  @Option(names = "--latency-ms", paramLabel = "L",
+      description = "Through the fault proxy: L ms added to each AWS call of the ceilings, baselines and service.")
+  Long latencyMs;
 
   @Override
   public Integer call() throws Exception {
     int heapMb = devstackHeapMb != null ? devstackHeapMb.intValue() : Local.devstackHeapMbFor(files);
     IngestBenchmark.Options options = new IngestBenchmark.Options(files, badFiles, killAt, seed, serviceHeap,
-        Duration.ofSeconds(ceilingSeconds), Map.of("audience.profile", Settings.PROFILE_LOCAL), heapMb);
+        Duration.ofSeconds(ceilingSeconds), Map.of("audience.profile", Settings.PROFILE_LOCAL), heapMb, faults,
+        latencyMs);
     Path home = Path.of("run", "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-    System.err.println("[bench] starting emulators (devstack JVM -Xmx" + heapMb + "m) in " + home.toAbsolutePath());
+    System.err.println("[bench] starting emulators (devstack JVM -Xmx" + heapMb + "m" + (options.faultProxy()
+        ? ", behind the fault proxy" : "") + ") in " + home.toAbsolutePath());
+    DevStack.Options devstackOptions = DevStack.Options.transientIn(home).withHeapMb(heapMb);
     IngestBenchmark.Outcome outcome;
-    try (DevStack devstack = DevStack.start(DevStack.Options.transientIn(home).withHeapMb(heapMb))) {
+    try (DevStack devstack = DevStack.start(options.faultProxy() ? devstackOptions.withFaults() : devstackOptions)) {
       // The bench JVM only uses AWS clients (generate, ceilings, baselines, audit): no node, no trigger listener.
       Map<String, Object> overrides = new HashMap<>(Local.endpoints(devstack.endpoints()));
       overrides.put("audience.profile", Settings.PROFILE_LOCAL);
       overrides.put("audience.trigger.enabled", false);
       Settings settings = Settings.load(overrides);
-      outcome = new IngestBenchmark(options, home, settings).run();
+      outcome = new IngestBenchmark(options, home, settings,
+          options.faultProxy() ? Optional.of(devstack.faults()) : Optional.empty()).run();
     }
     System.err.println("[bench] logs in " + home.resolve("logs").toAbsolutePath());
     System.out.println(new ObjectMapper().writeValueAsString(outcome.json()));

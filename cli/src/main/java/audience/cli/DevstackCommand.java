@@ -15,14 +15,17 @@ final class DevstackCommand implements Callable<Integer> {
       defaultValue = "run/devstack")
   Path home;
   @Option(names = "--transient", description = "Keep nothing across restarts (faster S3 listing).") boolean transientData;
+  @Option(names = "--faults", description = "Put the fault proxy in front of every emulator; change its rules with"
+      + " POST /faults on the endpoint named \"faults\" in endpoints.json (devstack/README.md).")
+  boolean faults;
 
   @Override
   public Integer call() throws Exception {
-    DevStack devstack = DevStack.start(transientData ? DevStack.Options.transientIn(home)
-        : DevStack.Options.persistentIn(home));
+    DevStack.Options options = transientData ? DevStack.Options.transientIn(home) : DevStack.Options.persistentIn(home);
+    DevStack devstack = DevStack.start(faults ? options.withFaults() : options);
     Shutdown shutdown = Shutdown.onSignal(devstack);
     System.err.println("devstack up: " + devstack.endpoints() + "; endpoints in " + home.resolve("endpoints.json")
-        + " (Ctrl-C to stop)");
+        + (faults ? "; fault rules: " + devstack.faults().endpoint() : "") + " (Ctrl-C to stop)");
     shutdown.await();
     return 0;
   }

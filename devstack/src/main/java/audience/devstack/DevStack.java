@@ -76,6 +76,8 @@ public final class DevStack implements AutoCloseable {
    */
   public record Endpoints(
       URI s3, URI dynamodb, URI kinesis, URI sns, URI sqs, String region, String accessKey, String secretKey) {
+    /** The endpoints.json key of the fault proxy's control endpoint (absent without the proxy). */
+    public static final String FAULTS_KEY = "faults";
 
     /** The endpoint of one service, or null if it was not started. */
     public URI endpoint(Service service) {
@@ -109,6 +111,11 @@ public final class DevStack implements AutoCloseable {
 
     /** Writes this as a flat JSON object (atomically: a temporary file moved into place). */
     public void write(Path json) {
+      write(json, Map.of());
+    }
+
+    /** Writes this and {@code extra} keys (such as {@link #FAULTS_KEY}) as a flat JSON object, atomically. */
+    void write(Path json, Map<String, String> extra) {
       Map<String, String> m = new LinkedHashMap<>();
       m.put("s3", str(s3));
       m.put("dynamodb", str(dynamodb));
@@ -118,6 +125,7 @@ public final class DevStack implements AutoCloseable {
       m.put("region", region);
       m.put("accessKey", accessKey);
       m.put("secretKey", secretKey);
+      m.putAll(extra);
       try {
         Path abs = json.toAbsolutePath();
         Files.createDirectories(abs.getParent());
@@ -126,6 +134,18 @@ public final class DevStack implements AutoCloseable {
         Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write " + json, e);
+      }
+    }
+
+    /**
+     * The fault proxy's control endpoint named in an endpoints.json, or null when the devstack runs without the
+     * proxy.
+     */
+    public static URI faultControl(Path json) {
+      try {
+        return uri(FlatJson.read(Files.readString(json, StandardCharsets.UTF_8)).get(FAULTS_KEY));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + json, e);
       }
     }
 
@@ -146,13 +166,21 @@ public final class DevStack implements AutoCloseable {
    *     always in memory)
    * @param services the services to start (not empty)
    * @param devstackDir the devstack/ folder holding package.json, sns/server.mjs and node_modules
+   * @param heapMb the devstack JVM's -Xmx in MB
+   * @param faults null: no fault proxy, the endpoints are the emulators'; else a fault proxy in front of each
+   *     emulator (the endpoints are the proxies'), starting with these rules (see {@link FaultRules})
    */
-  public record Options(Path home, boolean persistent, Set<Service> services, Path devstackDir, int heapMb) {
+  public record Options(Path home, boolean persistent, Set<Service> services, Path devstackDir, int heapMb,
+                        FaultRules faults) {
     /** The devstack JVM's default heap; S3Proxy's in-memory store needs about 11 KB per object. */
     public static final int DEFAULT_HEAP_MB = 512;
 
     public Options(Path home, boolean persistent, Set<Service> services, Path devstackDir) {
       this(home, persistent, services, devstackDir, DEFAULT_HEAP_MB);
+    }
+
+    public Options(Path home, boolean persistent, Set<Service> services, Path devstackDir, int heapMb) {
+      this(home, persistent, services, devstackDir, heapMb, null);
     }
 
     public Options {
@@ -179,12 +207,22 @@ public final class DevStack implements AutoCloseable {
 
     /** The same options with only the given services. */
     public Options withServices(Service first, Service... rest) {
-      return new Options(home, persistent, EnumSet.of(first, rest), devstackDir, heapMb);
+      return new Options(home, persistent, EnumSet.of(first, rest), devstackDir, heapMb, faults);
     }
 
     /** The same options with a devstack JVM heap of {@code mb} megabytes. */
     public Options withHeapMb(int mb) {
-      return new Options(home, persistent, services, devstackDir, mb);
+      return new Options(home, persistent, services, devstackDir, mb, faults);
+    }
+
+    /** The same options with the fault proxy in front of every emulator, passing everything until told otherwise. */
+    public Options withFaults() {
+      return withFaults(FaultRules.none());
+    }
+
+    /** The same options with the fault proxy in front of every emulator, starting with {@code rules}. */
+    public Options withFaults(FaultRules rules) {
+      return new Options(home, persistent, services, devstackDir, heapMb, Objects.requireNonNull(rules, "rules"));
     }
   }
 
@@ -192,13 +230,15 @@ public final class DevStack implements AutoCloseable {
 
   private final Options options;
   private final Endpoints endpoints;
+  private final Faults faults;
   private final Process process;
   private final Path logFile;
   private boolean closed;
 
-  private DevStack(Options options, Endpoints endpoints, Process process, Path logFile) {
+  private DevStack(Options options, Endpoints endpoints, Faults faults, Process process, Path logFile) {
     this.options = options;
     this.endpoints = endpoints;
+    this.faults = faults;
     this.process = process;
     this.logFile = logFile;
   }
@@ -239,6 +279,9 @@ public final class DevStack implements AutoCloseable {
     cmd.add(Long.toString(ProcessHandle.current().pid()));
     cmd.add("--devstack-dir");
     cmd.add(options.devstackDir().toString());
+    if (options.faults() != null) {
+      cmd.add(DevStackMain.FAULTS_FLAG);
+    }
 
     Process p;
     try {
@@ -264,8 +307,21 @@ public final class DevStack implements AutoCloseable {
       throw new IllegalStateException("interrupted while starting the devstack", e);
     }
     Endpoints endpoints = Endpoints.read(endpointsFile);
-    log.info("devstack up in {} ms under {}: {}", Duration.between(t0, Instant.now()).toMillis(), home, endpoints);
-    return new DevStack(options, endpoints, p, devstackLog);
+    Faults faults = null;
+    if (options.faults() != null) {
+      try {
+        faults = Faults.at(Endpoints.faultControl(endpointsFile));
+        if (!options.faults().services().isEmpty()) {
+          faults.set(options.faults());
+        }
+      } catch (RuntimeException e) {
+        stopProcess(p, Duration.ofSeconds(10));
+        throw new IllegalStateException("the devstack's fault proxy did not take its first rules: " + e.getMessage(), e);
+      }
+    }
+    log.info("devstack up in {} ms under {}: {}{}", Duration.between(t0, Instant.now()).toMillis(), home, endpoints,
+        faults == null ? "" : " (through the fault proxy, control " + faults.endpoint() + ")");
+    return new DevStack(options, endpoints, faults, p, devstackLog);
   }
 
   /** The class path with every entry made absolute: the devstack JVM runs in another working directory. */
@@ -317,6 +373,18 @@ public final class DevStack implements AutoCloseable {
   /** The endpoints of the running emulators. */
   public Endpoints endpoints() {
     return endpoints;
+  }
+
+  /**
+   * The fault proxy's rules, changeable at run time.
+   *
+   * @throws IllegalStateException when this devstack runs without the proxy ({@link Options#withFaults()})
+   */
+  public Faults faults() {
+    if (faults == null) {
+      throw new IllegalStateException("this devstack runs without the fault proxy: start it with Options.withFaults()");
+    }
+    return faults;
   }
 
   /** The options this devstack was started with. */

@@ -4,6 +4,7 @@ import audience.devstack.DevStack.Endpoints;
 import audience.devstack.DevStack.Service;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.BindException;
 import java.net.URI;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -30,8 +32,12 @@ import org.slf4j.LoggerFactory;
  * kinesis-local and the SNS launcher as node processes), waits until each answers, and stops them.
  *
  * <pre>
- * DevStackMain --home H [--persistent] [--services S3,SQS,...] [--parent-pid PID] --devstack-dir D
+ * DevStackMain --home H [--persistent] [--services S3,SQS,...] [--parent-pid PID] --devstack-dir D [--faults]
  * </pre>
+ *
+ * <p>With {@code --faults} a {@link FaultProxy} listens in front of each emulator and the endpoints are the
+ * proxies' (the emulators take other ports); the rules start empty and change through the control endpoint
+ * ({@link FaultControl}), named {@code faults} in endpoints.json.
  *
  * <p>Picks free ports outside the ephemeral range ({@link Ports}; in persistent mode it reuses the ports of
  * {@code H/endpoints.json} when they are free), moves an emulator to another port when its bind fails, waits until
@@ -42,18 +48,26 @@ import org.slf4j.LoggerFactory;
 public final class DevStackMain {
   private static final Logger log = LoggerFactory.getLogger(DevStackMain.class);
 
+  /** Puts a fault proxy in front of every emulator. */
+  static final String FAULTS_FLAG = "--faults";
+
   private final Layout layout;
   private final Set<Service> services;
   private final List<Emulator> emulators;
+  private final boolean faults;
+  private final FaultState faultState = new FaultState();
+  private final List<FaultProxy> proxies = new ArrayList<>();
+  private FaultControl faultControl;
   private final AtomicBoolean stopped = new AtomicBoolean();
   /** Exit status once stopped: 0 after a clean stop (also on SIGTERM), 1 when starting failed. */
   private static volatile int exitStatus;
   private FileChannel homeLockChannel;
 
-  private DevStackMain(Layout layout, Set<Service> services) {
+  private DevStackMain(Layout layout, Set<Service> services, boolean faults) {
     this.layout = layout;
     this.services = services;
     this.emulators = emulators(services, layout);
+    this.faults = faults;
   }
 
   /**
@@ -75,6 +89,7 @@ public final class DevStackMain {
     Set<Service> services = EnumSet.allOf(Service.class);
     Long parentPid = null;
     Path devstackDir = null;
+    boolean faults = false;
     try {
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
@@ -90,6 +105,7 @@ public final class DevStackMain {
           }
           case "--parent-pid" -> parentPid = Long.parseLong(value(args, ++i));
           case "--devstack-dir" -> devstackDir = Path.of(value(args, ++i)).toAbsolutePath().normalize();
+          case FAULTS_FLAG -> faults = true;
           default -> throw new IllegalArgumentException("unknown argument " + args[i]);
         }
       }
@@ -104,13 +120,13 @@ public final class DevStackMain {
       }
     } catch (RuntimeException e) {
       System.err.println("usage: DevStackMain --home H [--persistent] [--services S3,DYNAMODB,KINESIS,SNS,SQS]"
-          + " [--parent-pid PID] --devstack-dir D");
+          + " [--parent-pid PID] --devstack-dir D [" + FAULTS_FLAG + "]");
       System.out.println(DevStack.FAILED_PREFIX + e.getMessage());
       System.exit(2);
       return;
     }
 
-    DevStackMain main = new DevStackMain(new Layout(home, persistent, devstackDir), services);
+    DevStackMain main = new DevStackMain(new Layout(home, persistent, devstackDir), services, faults);
     Runtime.getRuntime().addShutdownHook(new Thread(main::shutdownHook, "devstack-shutdown"));
     try {
       Path endpoints = main.startAll();
@@ -172,22 +188,59 @@ public final class DevStackMain {
       DevStack.ensureNodeModules(layout.devstackDir());
     }
     Path endpointsFile = layout.endpointsFile();
+    // the ports clients use: the emulators', or with faults the proxies' (the emulators then take fresh ones)
     Map<Service, Integer> ports = choosePorts(endpointsFile);
-    log.info("starting {} under {} ({}) on ports {}", services, layout.home(),
-        layout.persistent() ? "persistent" : "transient", ports);
+    Map<Service, Integer> emulatorPorts = new EnumMap<>(Service.class);
+    for (Service s : services) {
+      emulatorPorts.put(s, faults ? Ports.pick() : ports.get(s));
+    }
+    log.info("starting {} under {} ({}) on ports {}{}", services, layout.home(),
+        layout.persistent() ? "persistent" : "transient", emulatorPorts,
+        faults ? ", behind fault proxies on ports " + ports : "");
     EmulatorLauncher launcher = new EmulatorLauncher();
     for (Emulator e : emulators) {
-      launcher.start(e, ports.get(e.service()));
+      launcher.start(e, emulatorPorts.get(e.service()));
     }
     for (Emulator e : emulators) {
       launcher.awaitReady(e);
     }
+    Map<String, String> extra = new LinkedHashMap<>();
+    if (faults) {
+      startFaultProxies(ports);
+      extra.put(Endpoints.FAULTS_KEY, faultControl.endpoint().toString());
+    }
     Endpoints endpoints = new Endpoints(
         endpoint(Service.S3), endpoint(Service.DYNAMODB), endpoint(Service.KINESIS), endpoint(Service.SNS),
         endpoint(Service.SQS), DevStack.REGION, DevStack.ACCESS_KEY, DevStack.SECRET_KEY);
-    endpoints.write(endpointsFile);
-    log.info("devstack ready in {} ms: {}", Duration.between(t0, Instant.now()).toMillis(), endpoints);
+    endpoints.write(endpointsFile, extra);
+    log.info("devstack ready in {} ms: {}{}", Duration.between(t0, Instant.now()).toMillis(), endpoints,
+        faults ? " (fault proxies; control " + faultControl.endpoint() + ")" : "");
     return endpointsFile;
+  }
+
+  /**
+   * The control endpoint, then one proxy per emulator on its client port, or on another when that one is taken
+   * (as {@link EmulatorLauncher} does for an emulator).
+   */
+  private void startFaultProxies(Map<Service, Integer> ports) throws IOException {
+    faultControl = FaultControl.start(faultState);
+    for (Emulator e : emulators) {
+      int port = ports.get(e.service());
+      for (int attempt = 1; ; attempt++) {
+        try {
+          proxies.add(FaultProxy.start(e.service(), port, e.endpoint(), faultState));
+          break;
+        } catch (BindException taken) {
+          if (attempt >= EmulatorLauncher.MAX_PORT_ATTEMPTS) {
+            throw new IllegalStateException("the " + e.name() + " fault proxy could not bind any of " + attempt
+                + " ports; the last: " + port, taken);
+          }
+          int next = Ports.pick();
+          log.warn("{} fault proxy: port {} is taken; trying {}", e.name(), port, next);
+          port = next;
+        }
+      }
+    }
   }
 
   /** Two devstacks on one home would share data folders and endpoints.json: refuse the second. */
@@ -201,7 +254,13 @@ public final class DevStackMain {
     }
   }
 
+  /** Where clients reach a service: its fault proxy when there is one, else the emulator. */
   private URI endpoint(Service s) {
+    for (FaultProxy p : proxies) {
+      if (p.service() == s) {
+        return p.endpoint();
+      }
+    }
     return emulators.stream().filter(e -> e.service() == s).findFirst().map(Emulator::endpoint).orElse(null);
   }
 
@@ -256,6 +315,11 @@ public final class DevStackMain {
   private void stopAll() {
     if (!stopped.compareAndSet(false, true)) {
       return;
+    }
+    proxies.forEach(FaultProxy::close);
+    if (faultControl != null) {
+      log.info("fault counts at stop: {}", faultState.counts());
+      faultControl.close();
     }
     List<Thread> stopping = new ArrayList<>();
     for (Emulator e : emulators) {

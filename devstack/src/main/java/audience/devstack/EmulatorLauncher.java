@@ -69,13 +69,15 @@ final class EmulatorLauncher {
 
   /**
    * The one readiness loop: sends the emulator's {@link ReadinessProbe} until it gets the expected answer, the
-   * emulator stops by itself, or the probe's timeout (counted from the emulator's start) passes.
+   * emulator stops by itself, or the probe's timeout (counted from the emulator's start) passes. It always probes
+   * once: emulators are awaited one after the other, and on a loaded machine an in-process server's timeout may
+   * pass while the launcher still waits for another, though it has served all along.
    */
   private static void awaitAnswer(Emulator e) throws PortTakenException {
     ReadinessProbe probe = e.readiness();
     Instant deadline = e.startedAt().plus(probe.timeout());
     String lastProblem = "no answer yet";
-    while (Instant.now().isBefore(deadline)) {
+    for (boolean first = true; first || Instant.now().isBefore(deadline); first = false) {
       e.checkRunning();
       try {
         int status = probe.send();

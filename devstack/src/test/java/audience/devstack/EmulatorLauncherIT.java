@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import audience.devstack.DevStack.Service;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -11,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,6 +55,40 @@ class EmulatorLauncherIT {
       assertThat(emulator.readiness().send()).isPositive();
     } finally {
       emulator.stop();
+    }
+  }
+
+  @Test
+  void probesOnceEvenWhenItsTimeoutPassedWhileOthersWereAwaited(@TempDir Path home) throws Exception {
+    var servesAllAlong = new Emulator(Service.S3, layout(home)) {
+      HttpServer server;
+
+      @Override
+      protected void launch(int port) throws Exception {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(Support.LOOPBACK), port), 0);
+        server.createContext("/", exchange -> {
+          exchange.sendResponseHeaders(200, -1);
+          exchange.close();
+        });
+        server.start();
+      }
+
+      @Override
+      ReadinessProbe readiness() {
+        return ReadinessProbe.get(name(), port(), Duration.ZERO); // its deadline has passed by the first probe
+      }
+
+      @Override
+      void stop() {
+        if (server != null) server.stop(0);
+      }
+    };
+    try {
+      EmulatorLauncher launcher = new EmulatorLauncher();
+      launcher.start(servesAllAlong, Ports.pick());
+      launcher.awaitReady(servesAllAlong);
+    } finally {
+      servesAllAlong.stop();
     }
   }
 
