@@ -9,6 +9,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -24,7 +26,9 @@ import java.util.concurrent.CompletionStage;
  * routes, the trigger listener and the CLI do with runs: start, steer and watch them.
  */
 public final class Ingestion {
+  private static final Logger log = LoggerFactory.getLogger(Ingestion.class);
   private final ClusterSharding sharding;
+  private final SourcePolicy sources;
   private final BucketCheck buckets;
   private final RunReadModel runs;
   private final Duration askTimeout;
@@ -48,11 +52,17 @@ public final class Ingestion {
         deps.doneTopic(), deps.clock(), settings.readModelInterval(), settings.snapshotEvery()));
     IngestionRun.init(system, new IngestionRun.Dependencies(peers, deps.listing(), deps.runs(), settings,
         deps.clock()));
-    return new Ingestion(system, deps.buckets(), deps.runs(), settings.askTimeout(), deps.clock());
+    SourcePolicy sources = new SourcePolicy(settings.allowedSources());
+    if (sources.allowsNothing()) {
+      log.warn("audience.ingestion.allowed-sources is empty: every trigger and /ops run will be refused");
+    }
+    return new Ingestion(system, sources, deps.buckets(), deps.runs(), settings.askTimeout(), deps.clock());
   }
 
-  private Ingestion(ActorSystem<?> system, BucketCheck buckets, RunReadModel runs, Duration askTimeout, Clock clock) {
+  private Ingestion(ActorSystem<?> system, SourcePolicy sources, BucketCheck buckets, RunReadModel runs,
+                    Duration askTimeout, Clock clock) {
     this.sharding = ClusterSharding.get(system);
+    this.sources = sources;
     this.buckets = buckets;
     this.runs = runs;
     this.askTimeout = askTimeout;
@@ -60,10 +70,14 @@ public final class Ingestion {
   }
 
   /**
-   * Starts the run (or answers that it already is). A bucket that does not exist is refused with
-   * IllegalArgumentException before any run is created, rather than left listing forever.
+   * Starts the run (or answers that it already is). A source the service does not own ({@link SourcePolicy}) and a
+   * bucket that does not exist are refused with IllegalArgumentException before any run is created, rather than
+   * ingested or left listing forever.
    */
   public CompletionStage<IngestionRun.Started> start(RunSpec spec) {
+    if (sources.check(spec.bucket(), spec.prefix()) instanceof SourcePolicy.Refused refused) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException(refused.reason()));
+    }
     return buckets.requireExists(spec.bucket())
         .thenCompose(ok -> run(spec.runId()).askWithStatus(reply -> new IngestionRun.Start(spec, reply), askTimeout));
   }

@@ -63,6 +63,7 @@ class IngestionProtocolTest {
   @BeforeAll
   void start() {
     Settings settings = Settings.load(Map.of(
+        "audience.resources.raw-bucket", BUCKET, // the one allowed source by default
         "audience.ingestion.chunk-size", CHUNK,
         "audience.ingestion.list-page-size", 25,
         "audience.ingestion.max-chunks-in-flight", 3,
@@ -185,6 +186,17 @@ class IngestionProtocolTest {
     assertThat(reply.isError()).isTrue();
     assertThat(reply.getError().getMessage()).contains("never started");
     assertThat(ingestion.status("never-started").toCompletableFuture().join()).isEmpty();
+  }
+
+  @Test
+  void aRunOverASourceNotAllowedIsRefusedBeforeItExists() {
+    var refused = ingestion.start(new RunSpec("foreign-run", "someone-elses", "x/", RunSpec.UNKNOWN, "test"))
+        .toCompletableFuture();
+    assertThat(refused).failsWithin(TIMEOUT).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .havingCause().isInstanceOf(IllegalArgumentException.class)
+        .withMessage("s3://someone-elses/x/ is not a source this service ingests: bucket someone-elses is not in "
+            + "audience.ingestion.allowed-sources (allowed buckets: raw)");
+    assertThat(ingestion.status("foreign-run").toCompletableFuture().join()).isEmpty();
   }
 
   private IngestionDone fishDone(TestProbe<IngestionDone> probe, String runId) {
