@@ -293,7 +293,8 @@ public final class IngestBenchmark {
     BatchWriter writer = new BatchWriter(aws.dynamo(), settings.ingestion().retry());
     RunAudit.Result result = RunAudit.audit(aws.s3(), aws.dynamo(),
         new MemberStore(aws.dynamo(), deps.membersTable(), writer),
-        new QuarantineStore(aws.dynamo(), deps.quarantineTable(), writer), bucket, PREFIX, runId);
+        new QuarantineStore(aws.dynamo(), deps.quarantineTable(), writer, settings.ingestion().quarantineRetention()),
+        bucket, PREFIX, runId);
     return new IngestReport.Audit(millisSince(a0), result, truth);
   }
 

@@ -248,7 +248,8 @@ class CrashRecoveryIT {
       this.aws = aws;
       BatchWriter writer = new BatchWriter(aws.dynamo(), settings.ingestion().retry());
       this.members = new MemberStore(aws.dynamo(), settings.resources().membersTable(), writer);
-      this.quarantine = new QuarantineStore(aws.dynamo(), settings.resources().quarantineTable(), writer);
+      this.quarantine = new QuarantineStore(aws.dynamo(), settings.resources().quarantineTable(), writer,
+          settings.ingestion().quarantineRetention());
     }
 
     RunAudit.Result audit(String bucket, String runId) {

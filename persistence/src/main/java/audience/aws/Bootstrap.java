@@ -1,12 +1,14 @@
 package audience.aws;
 
 import audience.config.Settings.Resources;
+import audience.store.QuarantineLayout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
@@ -17,6 +19,8 @@ import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.TableStatus;
+import software.amazon.awssdk.services.dynamodb.model.TimeToLiveDescription;
+import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
@@ -35,6 +39,8 @@ public final class Bootstrap {
   private static final Logger log = LoggerFactory.getLogger(Bootstrap.class);
   private static final Duration TABLE_ACTIVE_TIMEOUT = Duration.ofMinutes(5);
   private static final Duration TABLE_POLL = Duration.ofMillis(250);
+  /** What an endpoint without an operation (dynalite and UpdateTimeToLive) answers. */
+  private static final String UNKNOWN_OPERATION = "UnknownOperationException";
 
   /** What the rest of the service addresses by ARN or URL. */
   public record Resolved(String triggerTopicArn, String triggerQueueUrl, String notificationsTopicArn) {}
@@ -76,11 +82,18 @@ public final class Bootstrap {
         .attributeDefinitions(attr(hashKey, ScalarAttributeType.S)).keySchema(key(hashKey, KeyType.HASH));
   }
 
+  /** The quarantine table's layout (see {@link QuarantineLayout}): hash pk = runId#shard, range fileKey. */
+  public static CreateTableRequest.Builder quarantineLayout(String table) {
+    return CreateTableRequest.builder().tableName(table)
+        .attributeDefinitions(attr(QuarantineLayout.PARTITION_KEY, ScalarAttributeType.S),
+            attr(QuarantineLayout.SORT_KEY, ScalarAttributeType.S))
+        .keySchema(key(QuarantineLayout.PARTITION_KEY, KeyType.HASH), key(QuarantineLayout.SORT_KEY, KeyType.RANGE));
+  }
+
   void createTables() {
     createTable(membersLayout(resources.membersTable()));
-    createTable(CreateTableRequest.builder().tableName(resources.quarantineTable())
-        .attributeDefinitions(attr("runId", ScalarAttributeType.S), attr("fileKey", ScalarAttributeType.S))
-        .keySchema(key("runId", KeyType.HASH), key("fileKey", KeyType.RANGE)));
+    createTable(quarantineLayout(resources.quarantineTable()));
+    enableTimeToLive(aws.dynamo(), resources.quarantineTable(), QuarantineLayout.EXPIRES_AT);
     createTable(hashKeyLayout(resources.runsTable(), "runId"));
     // pekko-persistence-dynamodb layout: par/num plus a keys-only GSI on num for currentPersistenceIds.
     createTable(CreateTableRequest.builder().tableName(resources.journalTable())
@@ -102,11 +115,19 @@ public final class Bootstrap {
     createTable(aws.dynamo(), request);
   }
 
-  /** Creates the table (on demand billing) unless it exists, then waits until it is ACTIVE. */
+  /**
+   * Creates the table (on demand billing) unless it exists, then waits until it is ACTIVE. A table that exists with
+   * another key schema is refused: this version could neither write nor read it.
+   */
   public static void createTable(DynamoDbAsyncClient dynamo, CreateTableRequest.Builder request) {
     CreateTableRequest r = request.billingMode(BillingMode.PAY_PER_REQUEST).build();
     try {
-      dynamo.describeTable(b -> b.tableName(r.tableName())).join();
+      List<KeySchemaElement> existing = dynamo.describeTable(b -> b.tableName(r.tableName())).join().table().keySchema();
+      if (!keys(existing).equals(keys(r.keySchema()))) {
+        throw new IllegalStateException("table " + r.tableName() + " exists with key schema " + keys(existing)
+            + " but this version needs " + keys(r.keySchema()) + ": move its data and delete it, or point "
+            + "audience.resources at a new table name (a local devstack: delete its folder, e.g. run/devstack)");
+      }
     } catch (CompletionException e) {
       if (!(e.getCause() instanceof ResourceNotFoundException)) throw e;
       try {
@@ -117,6 +138,38 @@ public final class Bootstrap {
       }
     }
     awaitActive(dynamo, r.tableName());
+  }
+
+  private static List<String> keys(List<KeySchemaElement> schema) {
+    return schema.stream().map(k -> k.attributeName() + " " + k.keyTypeAsString()).toList();
+  }
+
+  /**
+   * Has DynamoDB delete the table's rows once the epoch seconds in {@code attribute} are past. dynalite has no
+   * UpdateTimeToLive (it answers UnknownOperationException): tolerated with a log line, rows never expire there.
+   */
+  public static void enableTimeToLive(DynamoDbAsyncClient dynamo, String table, String attribute) {
+    try {
+      TimeToLiveDescription now = dynamo.describeTimeToLive(b -> b.tableName(table)).join().timeToLiveDescription();
+      boolean on = now.timeToLiveStatus() == TimeToLiveStatus.ENABLED
+          || now.timeToLiveStatus() == TimeToLiveStatus.ENABLING;
+      if (on && attribute.equals(now.attributeName())) return;
+      if (on) {
+        throw new IllegalStateException("table " + table + " expires rows by attribute " + now.attributeName()
+            + ", this version writes " + attribute + ": disable its TTL or point audience.resources at a new table");
+      }
+      dynamo.updateTimeToLive(b -> b.tableName(table)
+          .timeToLiveSpecification(t -> t.enabled(true).attributeName(attribute))).join();
+      log.info("table {}: rows expire by {} (TTL enabled)", table, attribute);
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof DynamoDbException d && d.awsErrorDetails() != null
+          && UNKNOWN_OPERATION.equals(d.awsErrorDetails().errorCode())) {
+        log.info("table {}: this DynamoDB endpoint has no UpdateTimeToLive (an emulator); its rows will not expire",
+            table);
+        return;
+      }
+      throw e;
+    }
   }
 
   private static void awaitActive(DynamoDbAsyncClient dynamo, String table) {
