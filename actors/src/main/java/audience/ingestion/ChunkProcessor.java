@@ -117,7 +117,7 @@ public final class ChunkProcessor {
   }
 
   private FileOutcome bad(String runId, String bucket, String key, String kind, String reason) {
-    log.info("run {}: quarantined s3://{}/{}: {}", runId, bucket, key, reason);
+    log.debug("run {}: quarantined s3://{}/{}: {}", runId, bucket, key, reason);
     return new FileOutcome.Bad(new Quarantined(runId, bucket, key, kind, reason, clock.instant()));
   }
 }

@@ -27,6 +27,9 @@ import java.util.concurrent.CompletionStage;
  */
 public final class Ingestion {
   private static final Logger log = LoggerFactory.getLogger(Ingestion.class);
+  /** Redrives one run may have; beyond, redrive the last redrive run (its quarantine is what is still bad). */
+  static final int MAX_REDRIVES = 100;
+  static final String ORIGIN_REDRIVE = "redrive";
   private final ClusterSharding sharding;
   private final SourcePolicy sources;
   private final BucketCheck buckets;
@@ -82,6 +85,49 @@ public final class Ingestion {
         .thenCompose(ok -> run(spec.runId()).askWithStatus(reply -> new IngestionRun.Start(spec, reply), askTimeout));
   }
 
+  /** What a redrive request got: the redrive run, whether this request started it, and the run it redrives. */
+  public record Redrive(String runId, boolean created, String redriveOf, long expectedFiles) {}
+
+  /**
+   * Re-ingests the files run {@code runId} quarantined (after their sources were fixed): a new run over exactly
+   * those keys, linked to the first ({@link RunSpec#redriveOf}), expecting as many files as were quarantined. Its
+   * id is the first of {@code <runId>-r1}, {@code -r2}, ... that has not ended: a request while a redrive runs
+   * answers that run ({@code created = false}) instead of starting another, and two requests at once start one.
+   * Refused with {@link RunConflict} while the run has not ended or when it quarantined nothing.
+   */
+  public CompletionStage<Redrive> redrive(String runId) {
+    return require(runId).thenCompose(original -> {
+      if (!original.done()) {
+        throw new RunConflict("run " + runId + " is " + original.state().wire()
+            + "; it can be redriven once it has ended");
+      }
+      if (original.quarantined() == 0) {
+        throw new RunConflict("run " + runId + " quarantined no file; there is nothing to redrive");
+      }
+      return redrive(original, 1);
+    });
+  }
+
+  private CompletionStage<Redrive> redrive(IngestionStatus original, int n) {
+    if (n > MAX_REDRIVES) {
+      throw new RunConflict("run " + original.runId() + " was redriven " + MAX_REDRIVES
+          + " times; redrive its last redrive run instead");
+    }
+    String id = RunIds.forRedrive(original.runId(), n);
+    return status(id).thenCompose(existing -> {
+      if (existing.isPresent() && existing.get().done()) return redrive(original, n + 1);
+      if (existing.isPresent()) return linked(id, original.runId(), false, existing.get().expectedFiles());
+      RunSpec spec = new RunSpec(id, original.bucket(), original.prefix(), original.quarantined(), ORIGIN_REDRIVE,
+          original.runId());
+      return start(spec).thenCompose(started -> linked(id, original.runId(), started.created(), spec.expectedFiles()));
+    });
+  }
+
+  /** The link is written (again: idempotent) on every answer, so a request repeated after a crash repairs it. */
+  private CompletionStage<Redrive> linked(String id, String original, boolean created, long expectedFiles) {
+    return runs.linkRedrive(id, original).thenApply(v -> new Redrive(id, created, original, expectedFiles));
+  }
+
   public CompletionStage<IngestionRun.View> pause(String runId) {
     return run(runId).askWithStatus(IngestionRun.Pause::new, askTimeout);
   }
@@ -114,13 +160,13 @@ public final class Ingestion {
   /** One line of the runs listing, from the read model (at most {@code read-model-interval} behind). */
   public record RunSummary(String runId, RunPhase state, String bucket, String prefix, long expectedFiles, long listed,
                            long ingested, long quarantined, String warning, Instant startedAt, Instant completedAt,
-                           Instant updatedAt) {
+                           Instant updatedAt, String redriveOf) {
     static RunSummary of(RunStore.Row row) {
       var c = row.run();
       var p = row.tally();
       return new RunSummary(c.runId(), row.phase(), c.bucket(),
           c.prefix(), c.expectedFiles(), c.listed(), p.ingested(), p.quarantined(), p.warning(), c.startedAt(),
-          p.completed() ? p.completedAt() : null, row.updatedAt());
+          p.completed() ? p.completedAt() : null, row.updatedAt(), row.redriveOf().isEmpty() ? null : row.redriveOf());
     }
   }
 

@@ -56,7 +56,8 @@ class OpsRoutesIT {
         "audience.ingestion.allowed-sources", List.of(
             Map.of("bucket", raw, "prefixes", List.of(OWNED_PREFIXES)),
             Map.of("bucket", GHOST_BUCKET, "prefixes", List.of("*"))))));
-    binding = HttpServer.start(node.system(), node.settings().http(), new OpsRoutes(node.wiring().ingestion()).routes());
+    binding = HttpServer.start(node.system(), node.settings().http(), new OpsRoutes(node.wiring().ingestion(),
+        node.dependencies().quarantine()).routes());
     http = new Http("http://127.0.0.1:" + binding.localAddress().getPort());
     bucket = node.settings().resources().rawBucket();
     spec = new GeneratorSpec(200, 11, 42L, bucket, PREFIX, 0.2);
