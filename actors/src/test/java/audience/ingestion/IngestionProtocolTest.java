@@ -12,6 +12,7 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
+import org.assertj.core.api.ThrowableAssertAlternative;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -158,11 +159,7 @@ class IngestionProtocolTest {
     handlers.put("pause-run", (runId, bucket, files) -> {
       dispatched.add(files);
       return CompletableFuture.supplyAsync(() -> {
-        try {
-          gate.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
+        await(gate);
         return new ChunkProcessor.Outcome(files.size(), 0);
       });
     });
@@ -199,10 +196,8 @@ class IngestionProtocolTest {
 
   @Test
   void aRunOverASourceNotAllowedIsRefusedBeforeItExists() {
-    var refused = ingestion.start(new RunSpec("foreign-run", "someone-elses", "x/", RunSpec.UNKNOWN, "test"))
-        .toCompletableFuture();
-    assertThat(refused).failsWithin(TIMEOUT).withThrowableOfType(java.util.concurrent.ExecutionException.class)
-        .havingCause().isInstanceOf(IllegalArgumentException.class)
+    failureOf(ingestion.start(new RunSpec("foreign-run", "someone-elses", "x/", RunSpec.UNKNOWN, "test")))
+        .isInstanceOf(IllegalArgumentException.class)
         .withMessage("s3://someone-elses/x/ is not a source this service ingests: bucket someone-elses is not in "
             + "audience.ingestion.allowed-sources (allowed buckets: raw)");
     assertThat(ingestion.status("foreign-run").toCompletableFuture().join()).isEmpty();
@@ -220,9 +215,8 @@ class IngestionProtocolTest {
     }));
     TestProbe<IngestionDone> probe = subscribe();
     ingestion.start(spec("redrive-run", "redrive/")).toCompletableFuture().join();
-    assertThat(ingestion.redrive("redrive-run").toCompletableFuture()).failsWithin(TIMEOUT)
-        .withThrowableOfType(java.util.concurrent.ExecutionException.class).havingCause()
-        .isInstanceOf(RunConflict.class).withMessage("run redrive-run is running; it can be redriven once it has ended");
+    failureOf(ingestion.redrive("redrive-run")).isInstanceOf(RunConflict.class)
+        .withMessage("run redrive-run is running; it can be redriven once it has ended");
     originalGate.countDown();
     assertThat(fishDone(probe, "redrive-run").quarantined()).isEqualTo(3);
 
@@ -263,12 +257,16 @@ class IngestionProtocolTest {
     TestProbe<IngestionDone> probe = subscribe();
     ingestion.start(spec("clean-run", "clean/")).toCompletableFuture().join();
     fishDone(probe, "clean-run");
-    assertThat(ingestion.redrive("clean-run").toCompletableFuture()).failsWithin(TIMEOUT)
-        .withThrowableOfType(java.util.concurrent.ExecutionException.class).havingCause()
-        .isInstanceOf(RunConflict.class).withMessage("run clean-run quarantined no file; there is nothing to redrive");
-    assertThat(ingestion.redrive("never-run").toCompletableFuture()).failsWithin(TIMEOUT)
-        .withThrowableOfType(java.util.concurrent.ExecutionException.class).havingCause()
-        .isInstanceOf(java.util.NoSuchElementException.class).withMessage("no run never-run");
+    failureOf(ingestion.redrive("clean-run")).isInstanceOf(RunConflict.class)
+        .withMessage("run clean-run quarantined no file; there is nothing to redrive");
+    failureOf(ingestion.redrive("never-run")).isInstanceOf(java.util.NoSuchElementException.class)
+        .withMessage("no run never-run");
+  }
+
+  /** What the stage failed with, to assert on. */
+  private static ThrowableAssertAlternative<?> failureOf(CompletionStage<?> stage) {
+    return assertThat(stage.toCompletableFuture()).failsWithin(TIMEOUT)
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class).havingCause();
   }
 
   private static void await(CountDownLatch gate) {

@@ -21,9 +21,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,7 +30,6 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.StreamSupport;
-import java.util.zip.GZIPOutputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -185,18 +181,8 @@ class QuarantineRoutesIT {
     String body = new String(good.body(), StandardCharsets.UTF_8)
         .replace(((Expectation.Good) good.expectation()).memberId(), memberId);
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    byte[] stored = key.endsWith(".gz") ? gzip(bytes) : bytes;
+    byte[] stored = key.endsWith(".gz") ? DatasetGenerator.gzip(bytes) : bytes;
     node.aws().s3().putObject(b -> b.bucket(bucket).key(key), AsyncRequestBody.fromBytes(stored)).join();
-  }
-
-  private static byte[] gzip(byte[] bytes) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-      gz.write(bytes);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
   }
 
   private static Map<String, Long> json(JsonNode object) {
