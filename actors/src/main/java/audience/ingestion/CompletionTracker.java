@@ -1,13 +1,16 @@
 package audience.ingestion;
 
 import audience.CborSerializable;
+import audience.config.Settings.IngestionSettings;
 import audience.store.RunReadModel;
 import audience.store.RunStore;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
@@ -50,7 +53,7 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
   // ---- protocol
 
   public sealed interface Command extends CborSerializable
-      permits RecordChunk, CloseListing, GetTally, NotifyFinished {}
+      permits RecordChunk, CloseListing, GetTally, NotifyFinished, Republish {}
 
   /**
    * A chunk is settled; answered with {@link IngestionRun.ChunkCounted} through the peers (sharding), so that a run
@@ -66,6 +69,9 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
   public record GetTally(ActorRef<Tally> replyTo) implements Command {}
 
   record NotifyFinished(String messageId, String error) implements Command {}
+
+  /** Timer: publish the done event again after a failed notification. */
+  record Republish() implements Command {}
 
   /** The run's counts as the tracker has them (the reply to {@link GetTally}). */
   public record Tally(long settledChunks, long settledFiles, long ingested, long quarantined,
@@ -183,24 +189,31 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
 
   /** What the tracker needs from outside; passed in, so tests can hand it their own. */
   public record Dependencies(IngestionPeers peers, RunReadModel runs, DoneNotifier notifier,
-                             ActorRef<Topic.Command<IngestionDone>> topic, Clock clock, Duration readModelInterval,
-                             int snapshotEvery) {}
+                             ActorRef<Topic.Command<IngestionDone>> topic, Clock clock, IngestionSettings settings) {}
+
+  private static final String REPUBLISH_TIMER = "republish";
+  private static final double PERSIST_RESTART_JITTER = 0.2;
 
   private final String runId;
   private final ActorContext<Command> ctx;
+  private final TimerScheduler<Command> timers;
   private final Dependencies deps;
   private final ReadModelWriter readModel;
 
   public static Behavior<Command> create(String runId, Dependencies deps) {
-    return Behaviors.setup(ctx -> new CompletionTracker(runId, ctx, deps));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new CompletionTracker(runId, ctx, timers, deps)));
   }
 
-  private CompletionTracker(String runId, ActorContext<Command> ctx, Dependencies deps) {
-    super(PersistenceId.of(TYPE_KEY.name(), runId));
+  private CompletionTracker(String runId, ActorContext<Command> ctx, TimerScheduler<Command> timers,
+                            Dependencies deps) {
+    // A failed persist stops the entity; it starts again after a backoff and recovers from its journal.
+    super(PersistenceId.of(TYPE_KEY.name(), runId), SupervisorStrategy.restartWithBackoff(
+        deps.settings().retry().minBackoff(), deps.settings().retry().maxBackoff(), PERSIST_RESTART_JITTER));
     this.runId = runId;
     this.ctx = ctx;
+    this.timers = timers;
     this.deps = deps;
-    this.readModel = new ReadModelWriter(runId, "tally", deps.clock(), deps.readModelInterval());
+    this.readModel = new ReadModelWriter(runId, "tally", deps.clock(), deps.settings().readModelInterval());
   }
 
   @Override
@@ -217,7 +230,8 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
         .onCommand(RecordChunk.class, this::record)
         .onCommand(CloseListing.class, this::close)
         .onCommand(GetTally.class, this::tally)
-        .onCommand(NotifyFinished.class, (s, c) -> Effect().noReply()); // only sent once completed
+        .onCommand(NotifyFinished.class, (s, c) -> Effect().noReply()) // only sent once completed
+        .onCommand(Republish.class, (s, c) -> Effect().noReply());
     b.forState(State::completed)
         .onCommand(RecordChunk.class, (s, c) -> {
           answerRun(new IngestionRun.ChunkCounted(c.chunkIndex(), true)); // a repeat: the run missed the answer
@@ -228,7 +242,11 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
           return Effect().noReply();
         })
         .onCommand(GetTally.class, this::tally)
-        .onCommand(NotifyFinished.class, this::notifyFinished);
+        .onCommand(NotifyFinished.class, this::notifyFinished)
+        .onCommand(Republish.class, (s, c) -> {
+          if (!s.completion().notified()) publish(s.done(runId));
+          return Effect().noReply();
+        });
     return b.build();
   }
 
@@ -295,18 +313,21 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
 
   private ReplyEffect<Event, State> notifyFinished(State state, NotifyFinished n) {
     if (n.error() != null) {
-      ctx.getLog().error("run {}: done notification failed, will retry on next recovery: {}", runId, n.error());
+      ctx.getLog().error("run {}: done notification failed, publishing it again in {}: {}", runId,
+          deps.settings().resendInterval(), n.error());
+      timers.startSingleTimer(REPUBLISH_TIMER, new Republish(), deps.settings().resendInterval());
       return Effect().noReply();
     }
     if (state.completion().notified()) return Effect().noReply();
-    return Effect().persist(new Notified(n.messageId(), deps.clock().instant())).thenNoReply();
+    return Effect().persist(new Notified(n.messageId(), deps.clock().instant()))
+        .thenRun(s -> writeReadModel(s, true)).thenNoReply();
   }
 
   private void writeReadModel(State s, boolean force) {
     long version = lastSequenceNumber(ctx);
     readModel.write(force, () -> deps.runs().write(new RunStore.TallyPart(runId, s.counts().ingested(),
         s.counts().quarantined(), s.counts().settledChunks(), s.completed(), s.completion().warning(),
-        s.completion().completedAt()), version));
+        s.completion().completedAt(), s.completion().notified()), version));
   }
 
   @Override
@@ -328,6 +349,6 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
 
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(deps.snapshotEvery(), 2);
+    return RetentionCriteria.snapshotEvery(deps.settings().snapshotEvery(), 2);
   }
 }

@@ -29,6 +29,9 @@ final class DispatchWindow {
     }
   }
 
+  /** What a worker reported for a settled chunk: kept until the tracker counts it, to be sent again if lost. */
+  record Settled(Chunk chunk, int ingested, int quarantined, java.time.Instant settledAt) {}
+
   /** A contiguous run of counted chunks that may now be committed: every chunk below {@code nextChunk}. */
   record Commit(String offset, long nextChunk, long files, int chunks) {}
 
@@ -44,7 +47,7 @@ final class DispatchWindow {
   private boolean exhausted;
   private final ArrayDeque<FileRef> pending = new ArrayDeque<>();
   private final TreeMap<Long, Chunk> inFlight = new TreeMap<>();
-  private final TreeMap<Long, Chunk> counting = new TreeMap<>();
+  private final TreeMap<Long, Settled> counting = new TreeMap<>();
   private final TreeMap<Long, Chunk> counted = new TreeMap<>();
 
   /** A window that resumes after {@code offset}, the last key of chunk {@code committedChunks - 1}. */
@@ -129,17 +132,28 @@ final class DispatchWindow {
   }
 
   /** A worker settled the chunk: it goes to the tracker. Empty for an answer about a chunk not in flight. */
-  Optional<Chunk> settled(long index) {
+  Optional<Settled> settled(long index, int ingested, int quarantined, java.time.Instant settledAt) {
     Chunk chunk = inFlight.remove(index);
     if (chunk == null) return Optional.empty();
-    counting.put(index, chunk);
-    return Optional.of(chunk);
+    Settled settled = new Settled(chunk, ingested, quarantined, settledAt);
+    counting.put(index, settled);
+    return Optional.of(settled);
+  }
+
+  /** Settled chunks the tracker has not acknowledged yet: sent again until it does. */
+  List<Settled> awaitingCount() {
+    return List.copyOf(counting.values());
+  }
+
+  /** The chunks at workers now (to dispatch again at once when a stalled run is resumed). */
+  List<Long> inFlightIndexes() {
+    return List.copyOf(inFlight.keySet());
   }
 
   /** The tracker counted the chunk; returns what may now be committed, if the committed prefix grew. */
   Optional<Commit> counted(long index) {
-    Chunk chunk = counting.remove(index);
-    if (chunk != null) counted.put(index, chunk);
+    Settled settled = counting.remove(index);
+    if (settled != null) counted.put(index, settled.chunk());
     long next = committedChunks;
     long files = 0;
     String offset = null;

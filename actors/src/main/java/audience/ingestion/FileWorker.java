@@ -29,13 +29,14 @@ public final class FileWorker {
   /** How a chunk is settled: {@link ChunkProcessor} in the service, something simpler in protocol tests. */
   @FunctionalInterface
   public interface ChunkHandler {
-    CompletionStage<ChunkProcessor.Outcome> process(String runId, String bucket, List<FileRef> files);
+    CompletionStage<ChunkProcessor.Outcome> process(ProcessChunk chunk);
   }
 
   public sealed interface Command extends CborSerializable permits ProcessChunk, Finished {}
 
   /** Settle these files of run {@code runId}; {@code attempt} counts dispatches of the same chunk. */
-  public record ProcessChunk(String runId, String bucket, long chunkIndex, int attempt, List<FileRef> files)
+  public record ProcessChunk(String runId, String bucket, long chunkIndex, long incarnation, int attempt,
+                             List<FileRef> files)
       implements Command {}
 
   record Finished(ProcessChunk chunk, ChunkProcessor.Outcome outcome, Throwable error) implements Command {}
@@ -49,7 +50,7 @@ public final class FileWorker {
         .onMessage(ProcessChunk.class, chunk -> {
           ctx.getLog().debug("worker {} settling chunk {} of run {} ({} files, attempt {})",
               workerId, chunk.chunkIndex(), chunk.runId(), chunk.files().size(), chunk.attempt());
-          ctx.pipeToSelf(handler.process(chunk.runId(), chunk.bucket(), chunk.files()),
+          ctx.pipeToSelf(handler.process(chunk),
               (outcome, error) -> new Finished(chunk, outcome, error));
           return Behaviors.same();
         })
@@ -57,12 +58,13 @@ public final class FileWorker {
           ProcessChunk c = done.chunk();
           var run = peers.run().apply(c.runId());
           if (done.error() == null) {
-            run.tell(new IngestionRun.ChunkSettled(c.chunkIndex(), c.attempt(),
+            run.tell(new IngestionRun.ChunkSettled(c.chunkIndex(), c.incarnation(), c.attempt(),
                 done.outcome().ingested(), done.outcome().quarantined(), Instant.now()));
           } else {
             ctx.getLog().warn("worker {} failed chunk {} of run {} (attempt {}): {}",
                 workerId, c.chunkIndex(), c.runId(), c.attempt(), String.valueOf(done.error()));
-            run.tell(new IngestionRun.ChunkFailed(c.chunkIndex(), c.attempt(), String.valueOf(done.error())));
+            run.tell(new IngestionRun.ChunkFailed(c.chunkIndex(), c.incarnation(), c.attempt(),
+                String.valueOf(done.error())));
           }
           return Behaviors.same();
         })

@@ -36,13 +36,14 @@ public final class Ingestion {
   private final RunReadModel runs;
   private final Duration askTimeout;
   private final Clock clock;
+  private final ActorRef<CompletionTracker.Tally> ignoreTally;
 
   /**
    * What the ingestion entities need, built outside the actor system: how runs list their files and workers settle
    * chunks, whether a bucket exists, the runs read model, where the done event goes.
    */
   public record Dependencies(BucketCheck buckets, FileListing listing, FileWorker.ChunkHandler chunks,
-                             RunReadModel runs, DoneNotifier notifier,
+                             RunReadModel runs, DoneNotifier notifier, StallNotifier stallNotifier,
                              ActorRef<Topic.Command<IngestionDone>> doneTopic, IngestionSettings settings,
                              Clock clock) {}
 
@@ -52,9 +53,9 @@ public final class Ingestion {
     IngestionPeers peers = IngestionPeers.sharded(system);
     FileWorker.init(system, peers, deps.chunks());
     CompletionTracker.init(system, new CompletionTracker.Dependencies(peers, deps.runs(), deps.notifier(),
-        deps.doneTopic(), deps.clock(), settings.readModelInterval(), settings.snapshotEvery()));
-    IngestionRun.init(system, new IngestionRun.Dependencies(peers, deps.listing(), deps.runs(), settings,
-        deps.clock()));
+        deps.doneTopic(), deps.clock(), settings));
+    IngestionRun.init(system, new IngestionRun.Dependencies(peers, deps.listing(), deps.runs(), deps.stallNotifier(),
+        settings, deps.clock()));
     SourcePolicy sources = new SourcePolicy(settings.allowedSources());
     if (sources.allowsNothing()) {
       log.warn("audience.ingestion.allowed-sources is empty: every trigger and /ops run will be refused");
@@ -66,6 +67,7 @@ public final class Ingestion {
                     Duration askTimeout, Clock clock) {
     this.sharding = ClusterSharding.get(system);
     this.sources = sources;
+    this.ignoreTally = system.ignoreRef();
     this.buckets = buckets;
     this.runs = runs;
     this.askTimeout = askTimeout;
@@ -160,13 +162,14 @@ public final class Ingestion {
   /** One line of the runs listing, from the read model (at most {@code read-model-interval} behind). */
   public record RunSummary(String runId, RunPhase state, String bucket, String prefix, long expectedFiles, long listed,
                            long ingested, long quarantined, String warning, Instant startedAt, Instant completedAt,
-                           Instant updatedAt, String redriveOf) {
+                           Instant updatedAt, String stallReason, String redriveOf) {
     static RunSummary of(RunStore.Row row) {
       var c = row.run();
       var p = row.tally();
       return new RunSummary(c.runId(), row.phase(), c.bucket(),
           c.prefix(), c.expectedFiles(), c.listed(), p.ingested(), p.quarantined(), p.warning(), c.startedAt(),
-          p.completed() ? p.completedAt() : null, row.updatedAt(), row.redriveOf().isEmpty() ? null : row.redriveOf());
+          p.completed() ? p.completedAt() : null, row.updatedAt(),
+          row.phase() == RunPhase.STALLED ? c.stallReason() : "", row.redriveOf().isEmpty() ? null : row.redriveOf());
     }
   }
 
@@ -175,9 +178,13 @@ public final class Ingestion {
     return runs.unfinished().thenApply(rows -> rows.stream().map(r -> r.run().runId()).toList());
   }
 
-  /** Wakes a run: its entity recovers (on whichever node owns it now) and resumes after its committed offset. */
+  /**
+   * Wakes a run: its entity recovers (on whichever node owns it now) and resumes after its committed offset; its
+   * tracker too, which republishes a done event not yet confirmed sent.
+   */
   public void wake(String runId) {
     run(runId).tell(new IngestionRun.Wake());
+    sharding.entityRefFor(CompletionTracker.TYPE_KEY, runId).tell(new CompletionTracker.GetTally(ignoreTally));
   }
 
   /** Every run from the read model, newest first. */

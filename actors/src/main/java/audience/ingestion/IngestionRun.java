@@ -9,6 +9,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -20,6 +21,7 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilderByState;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -34,6 +36,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One ingestion run, event-sourced and sharded (entity key and persistence id {@code IngestionRun}). It streams the
@@ -49,6 +54,8 @@ public final class IngestionRun
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "IngestionRun");
   private static final Logger log = LoggerFactory.getLogger(IngestionRun.class);
   private static final String LIST_RETRY_TIMER = "list-retry";
+  private static final String RESEND_TIMER = "resend";
+  private static final double PERSIST_RESTART_JITTER = 0.2;
 
   /** Registers the entity with sharding on this node. */
   public static void init(ActorSystem<?> system, Dependencies deps) {
@@ -65,7 +72,7 @@ public final class IngestionRun
   /** What the run's listing, its workers, its timers and its tracker report back. */
   public sealed interface Feedback extends Command
       permits PageListed, ListFailed, ChunkSettled, ChunkFailed, ChunkTimedOut, Redispatch, ChunkCounted,
-      ListingCounted {}
+      ListingCounted, Resend, StallNotified {}
 
   /** Starts the run; a second Start of the same run is answered with {@code created = false}. */
   public record Start(RunSpec spec, ActorRef<StatusReply<Started>> replyTo) implements Request {}
@@ -87,12 +94,16 @@ public final class IngestionRun
 
   record ListFailed(String error) implements Feedback {}
 
-  /** From a FileWorker: the chunk's files are all stored (members or quarantine). */
-  public record ChunkSettled(long chunkIndex, int attempt, int ingested, int quarantined, Instant settledAt)
-      implements Feedback {}
+  /**
+   * From a FileWorker: the chunk's files are all stored (members or quarantine). {@code incarnation} is the run
+   * entity instance that dispatched it: an answer to an earlier instance (before a crash or restart, when chunk
+   * numbers may have held other files) is stale and never settles a chunk of this one.
+   */
+  public record ChunkSettled(long chunkIndex, long incarnation, int attempt, int ingested, int quarantined,
+                             Instant settledAt) implements Feedback {}
 
   /** From a FileWorker: the chunk could not be settled; it is dispatched again after a backoff. */
-  public record ChunkFailed(long chunkIndex, int attempt, String reason) implements Feedback {}
+  public record ChunkFailed(long chunkIndex, long incarnation, int attempt, String reason) implements Feedback {}
 
   record ChunkTimedOut(long chunkIndex, int attempt) implements Feedback {}
 
@@ -104,21 +115,28 @@ public final class IngestionRun
   /** From the tracker: the closed listing is recorded; {@code runCompleted} once the whole run is. */
   public record ListingCounted(boolean runCompleted) implements Feedback {}
 
+  /** Timer: send again what the tracker has not acknowledged (settled chunks, the closed listing). */
+  record Resend() implements Feedback {}
+
+  /** The stall notification was published ({@code messageId}), or not ({@code error}). */
+  record StallNotified(String messageId, String error) implements Feedback {}
+
   /** The run entity's side of a run's status (the tracker has the counts); {@code spec} is null for no run. */
   public record View(String runId, RunSpec spec, RunPhase phase, String offset, long listed,
-                     boolean listingFinished, int chunksInFlight, Instant startedAt) implements CborSerializable {}
+                     boolean listingFinished, int chunksInFlight, Instant startedAt, String stallReason)
+      implements CborSerializable {}
 
   // ---- events: each knows how it changes the state
 
   public sealed interface Event extends CborSerializable
-      permits RunStarted, ChunksCommitted, ListingFinished, PhaseChanged {
+      permits RunStarted, ChunksCommitted, ListingFinished, PhaseChanged, RunStalled, StallReported {
     State applyTo(State state);
   }
 
   public record RunStarted(RunSpec spec, Instant at) implements Event {
     @Override
     public State applyTo(State s) {
-      return new State(spec, at, RunPhase.RUNNING, Committed.NONE, ListingEnd.OPEN);
+      return new State(spec, at, RunPhase.RUNNING, Committed.NONE, ListingEnd.OPEN, Stall.NONE);
     }
   }
 
@@ -141,7 +159,25 @@ public final class IngestionRun
   public record PhaseChanged(@JsonProperty("control") RunPhase phase, Instant at) implements Event {
     @Override
     public State applyTo(State s) {
-      return new State(s.spec(), s.startedAt(), phase, s.committed(), s.listingEnd());
+      return new State(s.spec(), s.startedAt(), phase, s.committed(), s.listingEnd(),
+          phase == RunPhase.STALLED ? s.stall() : Stall.NONE);
+    }
+  }
+
+  /** Nothing settles for a cause that is nobody's file: the run shows {@code stalled} with the reason. */
+  public record RunStalled(String reason, Instant at) implements Event {
+    @Override
+    public State applyTo(State s) {
+      return new State(s.spec(), s.startedAt(), RunPhase.STALLED, s.committed(), s.listingEnd(),
+          new Stall(reason, at, false));
+    }
+  }
+
+  /** The outcome of the stall's notification (its intent is {@link RunStalled}). */
+  public record StallReported(String messageId, Instant at) implements Event {
+    @Override
+    public State applyTo(State s) {
+      return s.with(new Stall(s.stall().reason(), s.stall().at(), true));
     }
   }
 
@@ -157,17 +193,30 @@ public final class IngestionRun
     static final ListingEnd OPEN = new ListingEnd(false, -1, -1);
   }
 
+  /** Why the run is stalled, since when, and whether that was notified; {@link #NONE} unless stalled. */
+  public record Stall(String reason, Instant at, boolean reported) implements CborSerializable {
+    static final Stall NONE = new Stall("", null, false);
+  }
+
   /** {@code spec} and {@code startedAt} are null while the run is {@link RunPhase#NEW}. */
-  public record State(RunSpec spec, Instant startedAt, RunPhase phase, Committed committed, ListingEnd listingEnd)
-      implements CborSerializable {
-    static final State EMPTY = new State(null, null, RunPhase.NEW, Committed.NONE, ListingEnd.OPEN);
+  public record State(RunSpec spec, Instant startedAt, RunPhase phase, Committed committed, ListingEnd listingEnd,
+                      Stall stall) implements CborSerializable {
+    static final State EMPTY = new State(null, null, RunPhase.NEW, Committed.NONE, ListingEnd.OPEN, Stall.NONE);
+
+    public State {
+      if (stall == null) stall = Stall.NONE; // snapshots from before stalls existed
+    }
 
     State with(Committed c) {
-      return new State(spec, startedAt, phase, c, listingEnd);
+      return new State(spec, startedAt, phase, c, listingEnd, stall);
     }
 
     State with(ListingEnd l) {
-      return new State(spec, startedAt, phase, committed, l);
+      return new State(spec, startedAt, phase, committed, l, stall);
+    }
+
+    State with(Stall st) {
+      return new State(spec, startedAt, phase, committed, listingEnd, st);
     }
 
     /** The listing's end as a chunk count, once known. */
@@ -177,8 +226,8 @@ public final class IngestionRun
   }
 
   /** What the run entity needs from outside; passed in, so the entity tests hand it their own. */
-  public record Dependencies(IngestionPeers peers, FileListing listing, RunReadModel runs, IngestionSettings settings,
-                             Clock clock) {}
+  public record Dependencies(IngestionPeers peers, FileListing listing, RunReadModel runs, StallNotifier notifier,
+                             IngestionSettings settings, Clock clock) {}
 
   private final String runId;
   private final ActorContext<Command> ctx;
@@ -188,6 +237,9 @@ public final class IngestionRun
   private final ReadModelWriter readModel;
   // Transient: rebuilt from the committed offset on recovery.
   private DispatchWindow window;
+  /** This entity instance: chunk answers meant for an earlier one are stale (see {@link ChunkSettled}). */
+  private final long incarnation = ThreadLocalRandom.current().nextLong();
+  private boolean listingAcknowledged;
   private long chunksSinceLog;
 
   public static Behavior<Command> create(String runId, Dependencies deps) {
@@ -195,7 +247,9 @@ public final class IngestionRun
   }
 
   private IngestionRun(String runId, ActorContext<Command> ctx, TimerScheduler<Command> timers, Dependencies deps) {
-    super(PersistenceId.of(TYPE_KEY.name(), runId));
+    // A failed persist stops the entity; it starts again after a backoff and recovers from its journal.
+    super(PersistenceId.of(TYPE_KEY.name(), runId), SupervisorStrategy.restartWithBackoff(
+        deps.settings().retry().minBackoff(), deps.settings().retry().maxBackoff(), PERSIST_RESTART_JITTER));
     this.runId = runId;
     this.ctx = ctx;
     this.timers = timers;
@@ -220,11 +274,8 @@ public final class IngestionRun
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
     CommandHandlerWithReplyBuilder<Command, Event, State> b = newCommandHandlerWithReplyBuilder();
-    b.forState(s -> s.phase() == RunPhase.NEW)
+    refusingControl(b.forState(s -> s.phase() == RunPhase.NEW))
         .onCommand(Start.class, this::start)
-        .onCommand(Pause.class, (s, c) -> refuse(s, "paused", c.replyTo()))
-        .onCommand(Resume.class, (s, c) -> refuse(s, "resumed", c.replyTo()))
-        .onCommand(Cancel.class, (s, c) -> refuse(s, "cancelled", c.replyTo()))
         .onCommand(GetStatus.class, this::status)
         .onCommand(Wake.class, (s, c) -> Effect().noReply())
         .onCommand(Feedback.class, (s, c) -> Effect().noReply()); // nothing is out for a run never started
@@ -238,19 +289,19 @@ public final class IngestionRun
         .onCommand(PageListed.class, this::pageListed)
         .onCommand(ListFailed.class, this::listFailed)
         .onCommand(ChunkSettled.class, this::chunkSettled)
-        .onCommand(ChunkFailed.class, (s, c) -> retryLater(c.chunkIndex(), c.attempt(), c.reason()))
-        .onCommand(ChunkTimedOut.class, (s, c) -> retryLater(c.chunkIndex(), c.attempt(),
+        .onCommand(ChunkFailed.class, (s, c) -> c.incarnation() != incarnation ? Effect().noReply()
+            : retryLater(s, c.chunkIndex(), c.attempt(), c.reason()))
+        .onCommand(ChunkTimedOut.class, (s, c) -> retryLater(s, c.chunkIndex(), c.attempt(),
             "not settled within " + settings.chunkTimeout()))
         .onCommand(Redispatch.class, this::redispatch)
         .onCommand(ChunkCounted.class, this::chunkCounted)
-        .onCommand(ListingCounted.class, (s, c) -> c.runCompleted() ? complete(s) : Effect().noReply());
+        .onCommand(ListingCounted.class, this::listingCounted)
+        .onCommand(Resend.class, this::resend)
+        .onCommand(StallNotified.class, this::stallNotified);
     // A cancelled run dispatches nothing more, but what was out still settles, is counted and committed; if that
     // makes the run whole, it completes.
-    b.forState(s -> s.phase() == RunPhase.CANCELLED)
+    refusingControl(b.forState(s -> s.phase() == RunPhase.CANCELLED))
         .onCommand(Start.class, this::alreadyStarted)
-        .onCommand(Pause.class, (s, c) -> refuse(s, "paused", c.replyTo()))
-        .onCommand(Resume.class, (s, c) -> refuse(s, "resumed", c.replyTo()))
-        .onCommand(Cancel.class, (s, c) -> refuse(s, "cancelled", c.replyTo()))
         .onCommand(GetStatus.class, this::status)
         .onCommand(Wake.class, (s, c) -> Effect().noReply())
         .onCommand(PageListed.class, (s, c) -> {
@@ -263,31 +314,52 @@ public final class IngestionRun
         .onCommand(ChunkTimedOut.class, (s, c) -> Effect().noReply())
         .onCommand(Redispatch.class, (s, c) -> Effect().noReply())
         .onCommand(ChunkCounted.class, this::chunkCounted)
-        .onCommand(ListingCounted.class, (s, c) -> c.runCompleted() ? complete(s) : Effect().noReply());
-    b.forState(s -> s.phase() == RunPhase.COMPLETED)
+        .onCommand(ListingCounted.class, this::listingCounted)
+        .onCommand(Resend.class, this::resend)
+        .onCommand(StallNotified.class, (s, c) -> Effect().noReply()); // a stall that no longer matters
+    refusingControl(b.forState(s -> s.phase() == RunPhase.COMPLETED))
         .onCommand(Start.class, this::alreadyStarted)
-        .onCommand(Pause.class, (s, c) -> refuse(s, "paused", c.replyTo()))
-        .onCommand(Resume.class, (s, c) -> refuse(s, "resumed", c.replyTo()))
-        .onCommand(Cancel.class, (s, c) -> refuse(s, "cancelled", c.replyTo()))
         .onCommand(GetStatus.class, this::status)
         .onCommand(Wake.class, (s, c) -> Effect().noReply())
         .onCommand(Feedback.class, (s, c) -> Effect().noReply()); // late answers about settled work
     return b.build();
   }
 
+  /** A run that is not active (never started, cancelled, completed) refuses pause, resume and cancel. */
+  private CommandHandlerWithReplyBuilderByState<Command, Event, State, State> refusingControl(
+      CommandHandlerWithReplyBuilderByState<Command, Event, State, State> b) {
+    return b.onCommand(Pause.class, (s, c) -> refuse(s, "paused", c.replyTo()))
+        .onCommand(Resume.class, (s, c) -> refuse(s, "resumed", c.replyTo()))
+        .onCommand(Cancel.class, (s, c) -> refuse(s, "cancelled", c.replyTo()));
+  }
+
   // ---- start and phase changes
 
+  /**
+   * The start is acknowledged once the run's row is in the read model: the periodic wake finds unfinished runs
+   * there, so a run whose row was never written could not be found again after a crash. If the row cannot be
+   * written, the caller is told to ask again (a repeated start writes it).
+   */
   private ReplyEffect<Event, State> start(State state, Start start) {
     return Effect().persist(new RunStarted(start.spec(), deps.clock().instant())).thenRun(s -> {
       log.info("run {} started: s3://{}/{} (expected files: {}, from {})", runId, s.spec().bucket(), s.spec().prefix(),
           s.spec().expectedFiles() == RunSpec.UNKNOWN ? "not given" : s.spec().expectedFiles(), s.spec().origin());
-      writeReadModel(s, true);
+      answerOnceListed(s, start.replyTo(), true);
+      timers.startTimerWithFixedDelay(RESEND_TIMER, new Resend(), settings.resendInterval());
       kickLater();
-    }).thenReply(start.replyTo(), s -> StatusReply.success(new Started(runId, true)));
+    }).thenNoReply();
   }
 
   private ReplyEffect<Event, State> alreadyStarted(State state, Start start) {
-    return Effect().reply(start.replyTo(), StatusReply.success(new Started(runId, false)));
+    answerOnceListed(state, start.replyTo(), false);
+    return Effect().noReply();
+  }
+
+  private void answerOnceListed(State s, ActorRef<StatusReply<Started>> replyTo, boolean created) {
+    writeReadModel(s, true).whenComplete((ok, error) -> replyTo.tell(error == null
+        ? StatusReply.success(new Started(runId, created))
+        : StatusReply.error("run " + runId + " is started but not yet listed in the runs table (" + error
+            + "); ask again")));
   }
 
   private ReplyEffect<Event, State> refuse(State state, String verb, ActorRef<StatusReply<View>> replyTo) {
@@ -297,17 +369,69 @@ public final class IngestionRun
 
   private ReplyEffect<Event, State> changePhase(State state, RunPhase target, ActorRef<StatusReply<View>> replyTo) {
     if (state.phase() == target) return Effect().reply(replyTo, StatusReply.success(view(state)));
+    boolean fromStall = state.phase() == RunPhase.STALLED;
     return Effect().persist(new PhaseChanged(target, deps.clock().instant())).thenRun(s -> {
       log.info("run {} is now {}", runId, target.wire());
       if (target == RunPhase.CANCELLED) window.cancel();
+      if (fromStall && target == RunPhase.RUNNING) redispatchNow(s);
       writeReadModel(s, true);
       kickLater();
     }).thenReply(replyTo, s -> StatusReply.success(view(s)));
   }
 
   private ReplyEffect<Event, State> complete(State state) {
-    return Effect().persist(new PhaseChanged(RunPhase.COMPLETED, deps.clock().instant()))
-        .thenRun(s -> writeReadModel(s, true)).thenNoReply();
+    return Effect().persist(new PhaseChanged(RunPhase.COMPLETED, deps.clock().instant())).thenRun(s -> {
+      timers.cancel(RESEND_TIMER);
+      writeReadModel(s, true);
+    }).thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> listingCounted(State state, ListingCounted counted) {
+    listingAcknowledged = true;
+    return counted.runCompleted() ? complete(state) : Effect().noReply();
+  }
+
+  /**
+   * What the tracker has not acknowledged is sent again (a tracker whose node died, or whose persist failed, would
+   * otherwise leave chunks uncounted forever), and a stall not yet notified is notified again.
+   */
+  private ReplyEffect<Event, State> resend(State state, Resend r) {
+    for (DispatchWindow.Settled settled : window.awaitingCount()) recordWithTracker(settled);
+    if (state.listingEnd().finished() && !listingAcknowledged) closeListing(state);
+    if (state.phase() == RunPhase.STALLED && !state.stall().reported()) notifyStall(state);
+    return Effect().noReply();
+  }
+
+  // ---- stalls
+
+  /** Every chunk at a worker goes out again now, its backoff forgotten: an operator said the cause is gone. */
+  private void redispatchNow(State state) {
+    for (long index : window.inFlightIndexes()) window.retry(index).ifPresent(chunk -> dispatch(state, chunk));
+  }
+
+  private ReplyEffect<Event, State> stall(String reason) {
+    return Effect().persist(new RunStalled(reason, deps.clock().instant())).thenRun(s -> {
+      log.error("run {} is stalled: {}", runId, reason);
+      writeReadModel(s, true);
+      notifyStall(s);
+    }).thenNoReply();
+  }
+
+  /** The outbox's effect: the intent is RunStalled, the outcome StallReported; resent until it is persisted. */
+  private void notifyStall(State s) {
+    ctx.pipeToSelf(deps.notifier().notify(new StallNotifier.IngestionStalled(runId, s.spec().bucket(),
+            s.spec().prefix(), s.stall().reason(), s.stall().at())),
+        (id, error) -> new StallNotified(id, error == null ? null : String.valueOf(error)));
+  }
+
+  private ReplyEffect<Event, State> stallNotified(State state, StallNotified n) {
+    if (n.error() != null) {
+      log.warn("run {}: stall notification failed, sending it again in {}: {}", runId, settings.resendInterval(),
+          n.error());
+      return Effect().noReply();
+    }
+    if (state.phase() != RunPhase.STALLED || state.stall().reported()) return Effect().noReply();
+    return Effect().persist(new StallReported(n.messageId(), deps.clock().instant())).thenNoReply();
   }
 
   private ReplyEffect<Event, State> status(State state, GetStatus get) {
@@ -339,7 +463,7 @@ public final class IngestionRun
 
   /** Dispatches what the window allows, lists ahead when needed, closes the listing at its end. */
   private ReplyEffect<Event, State> kick(State state) {
-    if (state.phase() != RunPhase.RUNNING) return Effect().noReply();
+    if (!state.phase().dispatching()) return Effect().noReply();
     for (DispatchWindow.Chunk chunk : window.assign(state.closedAtChunks())) dispatch(state, chunk);
     if (window.wantsPage()) requestPage(state);
     if (window.everythingAssigned() && !state.listingEnd().finished()) {
@@ -367,7 +491,7 @@ public final class IngestionRun
   private void dispatch(State state, DispatchWindow.Chunk chunk) {
     String worker = String.valueOf(Math.floorMod(chunk.index(), settings.workers()));
     deps.peers().worker().apply(worker).tell(new FileWorker.ProcessChunk(
-        runId, state.spec().bucket(), chunk.index(), chunk.attempt(), chunk.files()));
+        runId, state.spec().bucket(), chunk.index(), incarnation, chunk.attempt(), chunk.files()));
     timers.startSingleTimer(timerKey(chunk.index()), new ChunkTimedOut(chunk.index(), chunk.attempt()),
         settings.chunkTimeout());
   }
@@ -376,13 +500,18 @@ public final class IngestionRun
     return "chunk-" + chunk;
   }
 
-  private ReplyEffect<Event, State> retryLater(long index, int attempt, String reason) {
-    window.current(index, attempt).ifPresent(chunk -> { // otherwise stale: settled or already retried
-      Duration backoff = settings.retry().backoff(attempt);
-      log.warn("run {}: chunk {} ({} files from '{}') attempt {} failed, dispatching again in {}: {}", runId, index,
-          chunk.files().size(), chunk.files().get(0).key(), attempt, backoff, reason);
-      timers.startSingleTimer(timerKey(index), new Redispatch(index), backoff);
-    });
+  private ReplyEffect<Event, State> retryLater(State state, long index, int attempt, String reason) {
+    Optional<DispatchWindow.Chunk> current = window.current(index, attempt);
+    if (current.isEmpty()) return Effect().noReply(); // stale: settled or already retried
+    DispatchWindow.Chunk chunk = current.get();
+    Duration backoff = settings.retry().backoff(attempt);
+    log.warn("run {}: chunk {} ({} files from '{}') attempt {} failed, dispatching again in {}: {}", runId, index,
+        chunk.files().size(), chunk.files().get(0).key(), attempt, backoff, reason);
+    timers.startSingleTimer(timerKey(index), new Redispatch(index), backoff);
+    if (attempt >= settings.stallAfterAttempts() && state.phase() == RunPhase.RUNNING) {
+      return stall("chunk " + index + " (from '" + chunk.files().get(0).key() + "') failed " + attempt
+          + " attempts in a row: " + reason);
+    }
     return Effect().noReply();
   }
 
@@ -394,12 +523,26 @@ public final class IngestionRun
   // ---- settling and committing
 
   private ReplyEffect<Event, State> chunkSettled(State state, ChunkSettled settled) {
-    Optional<DispatchWindow.Chunk> chunk = window.settled(settled.chunkIndex());
+    if (settled.incarnation() != incarnation) return Effect().noReply(); // for an earlier instance of this run
+    Optional<DispatchWindow.Settled> chunk = window.settled(settled.chunkIndex(), settled.ingested(),
+        settled.quarantined(), settled.settledAt());
     if (chunk.isEmpty()) return Effect().noReply(); // a late answer from an earlier attempt
     timers.cancel(timerKey(settled.chunkIndex()));
-    deps.peers().tracker().apply(runId).tell(new CompletionTracker.RecordChunk(settled.chunkIndex(),
-        chunk.get().files().size(), settled.ingested(), settled.quarantined(), settled.settledAt()));
+    recordWithTracker(chunk.get());
+    if (state.phase() == RunPhase.STALLED) {
+      return Effect().persist(new PhaseChanged(RunPhase.RUNNING, deps.clock().instant())).thenRun(s -> {
+        log.info("run {} is running again: chunk {} settled", runId, settled.chunkIndex());
+        writeReadModel(s, true);
+        redispatchNow(s);
+        kickLater();
+      }).thenNoReply();
+    }
     return kick(state);
+  }
+
+  private void recordWithTracker(DispatchWindow.Settled s) {
+    deps.peers().tracker().apply(runId).tell(new CompletionTracker.RecordChunk(s.chunk().index(),
+        s.chunk().files().size(), s.ingested(), s.quarantined(), s.settledAt()));
   }
 
   private ReplyEffect<Event, State> chunkCounted(State state, ChunkCounted counted) {
@@ -427,16 +570,16 @@ public final class IngestionRun
   private View view(State s) {
     return new View(runId, s.spec(), s.phase(), s.committed().offset(),
         s.committed().files() + window.uncommittedListedFiles(), s.listingEnd().finished(), window.inFlight(),
-        s.startedAt());
+        s.startedAt(), s.stall().reason());
   }
 
-  private void writeReadModel(State s, boolean force) {
-    if (s.spec() == null) return;
+  private CompletionStage<Void> writeReadModel(State s, boolean force) {
+    if (s.spec() == null) return CompletableFuture.completedFuture(null);
     long version = lastSequenceNumber(ctx);
     long listed = view(s).listed();
-    readModel.write(force, () -> deps.runs().write(new RunStore.RunPart(runId, s.spec().bucket(), s.spec().prefix(),
+    return readModel.write(force, () -> deps.runs().write(new RunStore.RunPart(runId, s.spec().bucket(), s.spec().prefix(),
         s.spec().expectedFiles(), s.phase(), s.committed().offset(), listed, s.listingEnd().finished(),
-        s.startedAt()), version));
+        s.startedAt(), s.stall().reason()), version));
   }
 
   @Override
@@ -449,13 +592,18 @@ public final class IngestionRun
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> {
           window = newWindow(state);
+          listingAcknowledged = false;
           if (state.spec() == null) return;
+          if (state.phase() != RunPhase.COMPLETED) {
+            timers.startTimerWithFixedDelay(RESEND_TIMER, new Resend(), settings.resendInterval());
+          }
           if (state.phase().active() && state.committed().nextChunk() > 0) {
             log.info("run {} recovered {}: resuming after '{}' (chunk {}, {} files committed)", runId,
                 state.phase().wire(), state.committed().offset(), state.committed().nextChunk(),
                 state.committed().files());
           }
-          if (state.listingEnd().finished() && state.phase() == RunPhase.RUNNING) closeListing(state);
+          if (state.listingEnd().finished() && state.phase().dispatching()) closeListing(state);
+          if (state.phase() == RunPhase.STALLED && !state.stall().reported()) notifyStall(state);
           writeReadModel(state, true);
           kickLater();
         })

@@ -13,7 +13,8 @@ import java.time.Instant;
 public record IngestionStatus(String runId, String bucket, String prefix, RunPhase state, long expectedFiles,
                               long listed, boolean listingFinished, long settled, long ingested, long quarantined,
                               int chunksInFlight, String offset, Instant startedAt, Instant completedAt,
-                              String warning, double filesPerSecond, long etaSeconds, String redriveOf) {
+                              String warning, double filesPerSecond, long etaSeconds, String stallReason,
+                              String redriveOf) {
 
   public static IngestionStatus of(IngestionRun.View v, CompletionTracker.Tally p, Instant now) {
     RunPhase state = RunPhase.shown(v.phase(), p.completed());
@@ -22,11 +23,14 @@ public record IngestionStatus(String runId, String bucket, String prefix, RunPha
     double rate = p.settledFiles() / seconds;
     long total = p.listingClosed() ? p.totalFiles()
         : v.spec().expectedFiles() != RunSpec.UNKNOWN ? v.spec().expectedFiles() : -1;
-    long eta = p.completed() ? 0 : total < 0 || rate <= 0 ? -1 : (long) Math.ceil((total - p.settledFiles()) / rate);
+    // an ETA only while the run moves: a stalled or paused run shows none rather than a figure that never changes
+    long eta = p.completed() ? 0 : state != RunPhase.RUNNING || total < 0 || rate <= 0 ? -1
+        : (long) Math.ceil((total - p.settledFiles()) / rate);
     return new IngestionStatus(v.runId(), v.spec().bucket(), v.spec().prefix(), state, v.spec().expectedFiles(),
         p.listingClosed() ? p.totalFiles() : v.listed(), p.listingClosed(), p.settledFiles(), p.ingested(),
         p.quarantined(), v.chunksInFlight(), v.offset(), v.startedAt(), p.completedAt(), p.warning(),
-        Math.round(rate * 10) / 10.0, Math.max(eta, -1), v.spec().redriveOf());
+        Math.round(rate * 10) / 10.0, Math.max(eta, -1), state == RunPhase.STALLED ? v.stallReason() : "",
+        v.spec().redriveOf());
   }
 
   public boolean done() {

@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
@@ -29,12 +30,15 @@ final class ReadModelWriter {
     this.interval = interval;
   }
 
-  void write(boolean force, Supplier<CompletionStage<Void>> write) {
+  /** Writes unless one was written less than {@code interval} ago (always when forced); answers when it is done. */
+  CompletionStage<Void> write(boolean force, Supplier<CompletionStage<Void>> write) {
     Instant now = clock.instant();
-    if (!force && now.isBefore(last.plus(interval))) return;
+    if (!force && now.isBefore(last.plus(interval))) return CompletableFuture.completedFuture(null);
     last = now;
-    write.get().whenComplete((ok, e) -> {
+    CompletionStage<Void> written = write.get();
+    written.whenComplete((ok, e) -> {
       if (e != null) log.warn("run {}: {} read model write failed: {}", runId, part, e.toString());
     });
+    return written;
   }
 }

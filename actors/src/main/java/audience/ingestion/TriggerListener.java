@@ -67,7 +67,8 @@ public final class TriggerListener {
 
   private static CompletableFuture<Void> handle(org.slf4j.Logger log, ObjectMapper json, SqsAsyncClient sqs,
                                                 String queueUrl, Ingestion ingestion, Message m) {
-    TriggerMessage.Parsed parsed = TriggerMessage.parse(json, m.body(), m.messageId(), "sns");
+    // not the SQS message id: an SNS redelivery arrives as a new SQS message (see TriggerMessage)
+    TriggerMessage.Parsed parsed = TriggerMessage.parse(json, m.body(), null, "sns");
     if (parsed instanceof TriggerMessage.Refused refused) {
       log.error("upload-complete message {} refused and dropped: {}; body: {}", m.messageId(), refused.reason(),
           m.body().length() > 500 ? m.body().substring(0, 500) + "..." : m.body());

@@ -6,10 +6,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /**
  * The "upload complete" message: {@code {"bucket": "...", "prefix": "...", "expectedFiles": 20000,
  * "uploadId": "..."}} (prefix, expectedFiles and uploadId optional), raw or inside an SNS envelope. The run id
- * comes from the upload id, or from the message id when there is none, so a redelivery names the same run.
+ * comes from what stays the same when the message is delivered again: the upload id; else the SNS message id of an
+ * envelope; else, for a raw delivery (which hides SNS's id: the SQS message id changes with every redelivery), the
+ * message's content (bucket, prefix, expectedFiles). A new upload to the same prefix therefore needs its own upload
+ * id. {@code messageId} is null for such raw deliveries; callers that want a new run per message (the /ops route)
+ * pass a fresh id.
  */
 public final class TriggerMessage {
   private TriggerMessage() {}
+
+  /** The id of a raw message without an upload id: its content (bucket and prefix are hashed beside it). */
+  private static final String CONTENT_ID = "content:expected=";
 
   /** Either a run to start or why the message was refused. */
   public sealed interface Parsed permits Run, Refused {}
@@ -40,9 +47,10 @@ public final class TriggerMessage {
     JsonNode upload = root.get("uploadId");
     if (upload != null && !upload.isTextual() && !upload.isNull()) return new Refused("uploadId must be a string");
     String p = prefix == null || prefix.isNull() ? "" : prefix.asText();
-    String id = upload == null || upload.isNull() || upload.asText().isBlank() ? messageId : upload.asText();
-    if (id == null || id.isBlank()) return new Refused("uploadId is required when the message has no id");
     long exp = expected == null || expected.isNull() ? RunSpec.UNKNOWN : expected.asLong();
+    boolean hasUpload = upload != null && !upload.isNull() && !upload.asText().isBlank();
+    String id = hasUpload ? upload.asText() : messageId != null && !messageId.isBlank() ? messageId
+        : CONTENT_ID + exp;
     return new Run(new RunSpec(RunIds.forUpload(bucket.asText(), p, id), bucket.asText(), p, exp, origin));
   }
 }

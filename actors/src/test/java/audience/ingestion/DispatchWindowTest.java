@@ -53,10 +53,10 @@ class DispatchWindowTest {
     DispatchWindow w = new DispatchWindow(CHUNK, 3, PAGE, "", 0);
     w.pageListed(files(0, 9), false);
     w.assign(Optional.empty());
-    w.settled(1);
+    w.settled(1, 3, 0, java.time.Instant.EPOCH);
     assertThat(w.counted(1)).as("chunk 0 is still out").isEmpty();
     assertThat(w.outstanding()).as("a counted chunk still holds its place in the window").isEqualTo(3);
-    w.settled(0);
+    w.settled(0, 3, 0, java.time.Instant.EPOCH);
     DispatchWindow.Commit commit = w.counted(0).orElseThrow();
     assertThat(commit).isEqualTo(new DispatchWindow.Commit("k005", 2, 6, 2));
     w.committed(commit);
@@ -72,8 +72,8 @@ class DispatchWindowTest {
     assertThat(w.current(0, 1)).isPresent();
     assertThat(w.retry(0)).get().extracting(DispatchWindow.Chunk::attempt).isEqualTo(2);
     assertThat(w.current(0, 1)).as("attempt 1 was superseded").isEmpty();
-    assertThat(w.settled(0)).isPresent();
-    assertThat(w.settled(0)).as("already settled").isEmpty();
+    assertThat(w.settled(0, 3, 0, java.time.Instant.EPOCH)).isPresent();
+    assertThat(w.settled(0, 3, 0, java.time.Instant.EPOCH)).as("already settled").isEmpty();
     assertThat(w.retry(0)).as("no longer in flight").isEmpty();
     assertThat(w.counted(7)).as("never dispatched").isEmpty();
   }

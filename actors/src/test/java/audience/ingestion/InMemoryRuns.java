@@ -49,7 +49,8 @@ final class InMemoryRuns implements RunReadModel {
     runParts.forEach((id, run) -> {
       Versioned<RunStore.TallyPart> tally = tallyParts.get(id);
       rows.add(new RunStore.Row(run.part(), tally != null ? tally.part()
-          : new RunStore.TallyPart(id, 0, 0, 0, false, "", null), Instant.EPOCH, redriveOf.getOrDefault(id, "")));
+          : new RunStore.TallyPart(id, 0, 0, 0, false, "", null, false), Instant.EPOCH,
+          redriveOf.getOrDefault(id, "")));
     });
     rows.sort(Comparator.comparing((RunStore.Row r) -> r.run().startedAt()).reversed());
     return CompletableFuture.completedFuture(rows);

@@ -12,6 +12,7 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.assertj.core.api.ThrowableAssertAlternative;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,7 +81,8 @@ class IngestionProtocolTest {
         "audience.ingestion.workers", 2,
         "audience.ingestion.chunk-timeout", "2s",
         "audience.ingestion.retry.min-backoff", "10ms",
-        "audience.ingestion.retry.max-backoff", "100ms"));
+        "audience.ingestion.retry.max-backoff", "100ms",
+        "audience.ingestion.resend-interval", "200ms"));
     testKit = ActorTestKit.create("protocol", PersistenceTestKitPlugin.getInstance().config()
         .withFallback(ConfigFactory.parseString("pekko.persistence.snapshot-store.plugin = \"\""))
         .withFallback(settings.config()));
@@ -90,8 +92,9 @@ class IngestionProtocolTest {
     // Each run picks its handler by run id, so tests don't share behaviour.
     ingestion = Ingestion.init(testKit.system(), new Ingestion.Dependencies(
         bucket -> CompletableFuture.completedFuture(null), this::page,
-        (runId, bucket, files) -> handlers.get(runId).process(runId, bucket, files), runs,
-        done -> CompletableFuture.completedFuture("none"), topic, settings.ingestion(), Clock.systemUTC()));
+        chunk -> handlers.get(chunk.runId()).process(chunk), runs,
+        done -> CompletableFuture.completedFuture("none"), stalled -> CompletableFuture.completedFuture("none"), topic,
+        settings.ingestion(), Clock.systemUTC()));
   }
 
   @AfterAll
@@ -118,12 +121,12 @@ class IngestionProtocolTest {
     upload("crash/", 95);
     Map<String, Integer> seen = new ConcurrentHashMap<>();
     AtomicBoolean crashed = new AtomicBoolean();
-    handlers.put("crash-run", (runId, bucket, files) -> {
-      files.forEach(f -> seen.merge(f.key(), 1, Integer::sum));
-      if (files.get(0).key().equals("crash/f-0040.json") && crashed.compareAndSet(false, true)) {
+    handlers.put("crash-run", chunk -> {
+      chunk.files().forEach(f -> seen.merge(f.key(), 1, Integer::sum));
+      if (chunk.files().get(0).key().equals("crash/f-0040.json") && crashed.compareAndSet(false, true)) {
         throw new IllegalStateException("worker dies mid-chunk"); // the worker actor fails and is restarted
       }
-      return CompletableFuture.completedFuture(new ChunkProcessor.Outcome(files.size() - 1, 1));
+      return CompletableFuture.completedFuture(new ChunkProcessor.Outcome(chunk.files().size() - 1, 1));
     });
     TestProbe<IngestionDone> probe = subscribe();
     assertThat(ingestion.start(spec("crash-run", "crash/")).toCompletableFuture().join().created()).isTrue();
@@ -142,9 +145,9 @@ class IngestionProtocolTest {
   void aFailingChunkIsRetriedUntilItSettles() {
     upload("flaky/", 30);
     AtomicBoolean failed = new AtomicBoolean();
-    handlers.put("flaky-run", (runId, bucket, files) -> failed.compareAndSet(false, true)
+    handlers.put("flaky-run", chunk -> failed.compareAndSet(false, true)
         ? CompletableFuture.failedFuture(new RuntimeException("DynamoDB down"))
-        : CompletableFuture.completedFuture(new ChunkProcessor.Outcome(files.size(), 0)));
+        : CompletableFuture.completedFuture(new ChunkProcessor.Outcome(chunk.files().size(), 0)));
     TestProbe<IngestionDone> probe = subscribe();
     ingestion.start(spec("flaky-run", "flaky/")).toCompletableFuture().join();
     IngestionDone done = fishDone(probe, "flaky-run");
@@ -156,11 +159,11 @@ class IngestionProtocolTest {
     upload("pause/", 60);
     CountDownLatch gate = new CountDownLatch(1);
     ConcurrentLinkedQueue<List<FileRef>> dispatched = new ConcurrentLinkedQueue<>();
-    handlers.put("pause-run", (runId, bucket, files) -> {
-      dispatched.add(files);
+    handlers.put("pause-run", chunk -> {
+      dispatched.add(chunk.files());
       return CompletableFuture.supplyAsync(() -> {
         await(gate);
-        return new ChunkProcessor.Outcome(files.size(), 0);
+        return new ChunkProcessor.Outcome(chunk.files().size(), 0);
       });
     });
     TestProbe<IngestionDone> probe = subscribe();
@@ -181,6 +184,27 @@ class IngestionProtocolTest {
     Set<String> keys = ConcurrentHashMap.newKeySet();
     dispatched.forEach(c -> c.forEach(f -> keys.add(f.key())));
     assertThat(keys).hasSize(60);
+  }
+
+  @Test
+  void failedPersistsRestartTheEntitiesAndTheRunStillCompletesWithEveryFileOnce() {
+    upload("pf/", 70);
+    Map<String, Integer> seen = new ConcurrentHashMap<>();
+    handlers.put("pf-run", chunk -> {
+      chunk.files().forEach(f -> seen.merge(f.key(), 1, Integer::sum));
+      return CompletableFuture.completedFuture(new ChunkProcessor.Outcome(chunk.files().size(), 0));
+    });
+    PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
+    // the tracker's first write fails: it restarts, and the run's resends get the chunk counted after all
+    journal.failNextPersisted("CompletionTracker|pf-run");
+    TestProbe<IngestionDone> probe = subscribe();
+    ingestion.start(spec("pf-run", "pf/")).toCompletableFuture().join();
+    // the run's next write (a commit or the end of the listing) fails: it restarts and resumes from its journal
+    journal.failNextPersisted("IngestionRun|pf-run");
+    IngestionDone done = fishDone(probe, "pf-run");
+    assertThat(done.listed()).isEqualTo(70);
+    assertThat(done.ingested()).isEqualTo(70);
+    assertThat(seen).hasSize(70);
   }
 
   @Test
@@ -207,11 +231,11 @@ class IngestionProtocolTest {
   void aRedriveRunsOverExactlyTheQuarantinedKeysOnceAtATimeAndIsLinkedToItsRun() throws Exception {
     upload("redrive/", 30);
     CountDownLatch originalGate = new CountDownLatch(1);
-    handlers.put("redrive-run", (runId, bucket, files) -> CompletableFuture.supplyAsync(() -> {
+    handlers.put("redrive-run", chunk -> CompletableFuture.supplyAsync(() -> {
       await(originalGate);
-      List<String> bad = files.stream().map(FileRef::key).filter(k -> k.endsWith("3.json")).toList();
-      quarantined.computeIfAbsent(runId, r -> new ConcurrentSkipListSet<>()).addAll(bad);
-      return new ChunkProcessor.Outcome(files.size() - bad.size(), bad.size());
+      List<String> bad = chunk.files().stream().map(FileRef::key).filter(k -> k.endsWith("3.json")).toList();
+      quarantined.computeIfAbsent(chunk.runId(), r -> new ConcurrentSkipListSet<>()).addAll(bad);
+      return new ChunkProcessor.Outcome(chunk.files().size() - bad.size(), bad.size());
     }));
     TestProbe<IngestionDone> probe = subscribe();
     ingestion.start(spec("redrive-run", "redrive/")).toCompletableFuture().join();
@@ -222,10 +246,10 @@ class IngestionProtocolTest {
 
     CountDownLatch redriveGate = new CountDownLatch(1);
     ConcurrentLinkedQueue<String> redriven = new ConcurrentLinkedQueue<>();
-    handlers.put("redrive-run-r1", (runId, bucket, files) -> CompletableFuture.supplyAsync(() -> {
+    handlers.put("redrive-run-r1", chunk -> CompletableFuture.supplyAsync(() -> {
       await(redriveGate);
-      files.forEach(f -> redriven.add(f.key()));
-      return new ChunkProcessor.Outcome(files.size(), 0); // the sources were fixed
+      chunk.files().forEach(f -> redriven.add(f.key()));
+      return new ChunkProcessor.Outcome(chunk.files().size(), 0); // the sources were fixed
     }));
     Ingestion.Redrive first = ingestion.redrive("redrive-run").toCompletableFuture().join();
     assertThat(first).isEqualTo(new Ingestion.Redrive("redrive-run-r1", true, "redrive-run", 3));
@@ -244,16 +268,16 @@ class IngestionProtocolTest {
         .singleElement().extracting(Ingestion.RunSummary::redriveOf).isEqualTo("redrive-run");
 
     // once it has ended, the next redrive is a new run
-    handlers.put("redrive-run-r2", (runId, bucket, files) -> CompletableFuture.completedFuture(
-        new ChunkProcessor.Outcome(files.size(), 0)));
+    handlers.put("redrive-run-r2", chunk -> CompletableFuture.completedFuture(
+        new ChunkProcessor.Outcome(chunk.files().size(), 0)));
     assertThat(ingestion.redrive("redrive-run").toCompletableFuture().join().runId()).isEqualTo("redrive-run-r2");
   }
 
   @Test
   void aRunThatQuarantinedNothingOrDoesNotExistIsNotRedriven() {
     upload("clean/", 5);
-    handlers.put("clean-run", (runId, bucket, files) -> CompletableFuture.completedFuture(
-        new ChunkProcessor.Outcome(files.size(), 0)));
+    handlers.put("clean-run", chunk -> CompletableFuture.completedFuture(
+        new ChunkProcessor.Outcome(chunk.files().size(), 0)));
     TestProbe<IngestionDone> probe = subscribe();
     ingestion.start(spec("clean-run", "clean/")).toCompletableFuture().join();
     fishDone(probe, "clean-run");

@@ -36,6 +36,7 @@ class IngestionRunTest {
   private static final int CHUNK = 4;
   private static final int WINDOW = 2;
   private static final String BUCKET = "raw";
+  private static final Duration RESEND = Duration.ofMillis(300);
 
   private ActorTestKit testKit;
   private PersistenceTestKit journal;
@@ -44,7 +45,9 @@ class IngestionRunTest {
   private final AtomicInteger pagesListed = new AtomicInteger();
   private TestProbe<FileWorker.Command> workers;
   private TestProbe<CompletionTracker.Command> tracker;
+  private java.util.concurrent.atomic.AtomicReference<ActorRef<CompletionTracker.Command>> trackerOf;
   private InMemoryRuns runs;
+  private final java.util.Queue<StallNotifier.IngestionStalled> stalls = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final AtomicInteger ids = new AtomicInteger();
 
   @BeforeAll
@@ -54,7 +57,11 @@ class IngestionRunTest {
         "audience.ingestion.list-page-size", 5,
         "audience.ingestion.max-chunks-in-flight", WINDOW,
         "audience.ingestion.workers", 1,
-        "audience.ingestion.chunk-timeout", "1h"));
+        "audience.ingestion.chunk-timeout", "1h",
+        "audience.ingestion.stall-after-attempts", 3,
+        "audience.ingestion.resend-interval", RESEND.toMillis() + "ms",
+        "audience.ingestion.retry.min-backoff", "10ms",
+        "audience.ingestion.retry.max-backoff", "50ms"));
     testKit = ActorTestKit.create("run", PersistenceTestKitPlugin.getInstance().config()
         .withFallback(ConfigFactory.parseString("pekko.persistence.snapshot-store.plugin = \"\"\n"
             + "pekko.actor.provider = local"))
@@ -73,7 +80,9 @@ class IngestionRunTest {
     journal.clearAll();
     workers = testKit.createTestProbe();
     tracker = testKit.createTestProbe();
+    trackerOf = new java.util.concurrent.atomic.AtomicReference<>(tracker.getRef());
     runs = new InMemoryRuns();
+    stalls.clear();
   }
 
   private IngestionRun.Dependencies deps() {
@@ -84,9 +93,16 @@ class IngestionRunTest {
       boolean more = files.size() > maxKeys;
       return CompletableFuture.completedFuture(new FileListing.Page(more ? files.subList(0, maxKeys) : files, more));
     };
+    // this entity's addresses are the probes of its own test (entities of earlier tests may still be resending)
+    ActorRef<FileWorker.Command> workerRef = workers.getRef();
+    java.util.concurrent.atomic.AtomicReference<ActorRef<CompletionTracker.Command>> trackerRef = trackerOf;
     IngestionPeers peers = new IngestionPeers(id -> { throw new AssertionError("the run does not write to itself"); },
-        id -> workers.getRef(), id -> tracker.getRef());
-    return new IngestionRun.Dependencies(peers, listing, runs, settings.ingestion(), Clock.systemUTC());
+        id -> workerRef, id -> trackerRef.get());
+    StallNotifier notifier = stalled -> {
+      stalls.add(stalled);
+      return CompletableFuture.completedFuture("msg-" + stalls.size());
+    };
+    return new IngestionRun.Dependencies(peers, listing, runs, notifier, settings.ingestion(), Clock.systemUTC());
   }
 
   private String newRunId() {
@@ -99,6 +115,36 @@ class IngestionRunTest {
 
   private static String pid(String runId) {
     return "IngestionRun|" + runId;
+  }
+
+  /** The next message of that type to the tracker that matches, past others (what is unanswered is resent). */
+  private <M extends CompletionTracker.Command> M awaitMessage(Class<M> type, java.util.function.Predicate<M> match) {
+    return type.cast(tracker.fishForMessage(TIMEOUT, m -> type.isInstance(m) && match.test(type.cast(m))
+        ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+        : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore()).get(0));
+  }
+
+  /** Every message the tracker gets within {@code window} (none may be what a test rules out). */
+  private List<CompletionTracker.Command> trackerMessagesFor(Duration window) {
+    List<CompletionTracker.Command> got = new java.util.ArrayList<>();
+    java.time.Instant until = java.time.Instant.now().plus(window);
+    while (java.time.Instant.now().isBefore(until)) {
+      try {
+        got.add(tracker.receiveMessage(Duration.between(java.time.Instant.now(), until)));
+      } catch (AssertionError quiet) {
+        break;
+      }
+    }
+    return got;
+  }
+
+  /** The incarnation of the run entity instance that dispatched the last chunk received. */
+  private long incarnation;
+
+  private FileWorker.ProcessChunk nextChunk() {
+    FileWorker.ProcessChunk chunk = (FileWorker.ProcessChunk) workers.receiveMessage(TIMEOUT);
+    incarnation = chunk.incarnation();
+    return chunk;
   }
 
   private IngestionRun.Started start(ActorRef<IngestionRun.Command> run, String runId) {
@@ -133,11 +179,12 @@ class IngestionRunTest {
     String id = newRunId();
     ActorRef<IngestionRun.Command> run = spawn(id);
     assertThat(start(run, id).created()).isTrue();
+    assertThat(runs.phase(id)).as("acknowledged once the run's row is written").isEqualTo(RunPhase.RUNNING);
     assertThat(start(run, id).created()).as("a second start is not a second run").isFalse();
     journal.expectNextPersistedClass(pid(id), IngestionRun.RunStarted.class);
 
-    FileWorker.ProcessChunk first = (FileWorker.ProcessChunk) workers.receiveMessage(TIMEOUT);
-    FileWorker.ProcessChunk second = (FileWorker.ProcessChunk) workers.receiveMessage(TIMEOUT);
+    FileWorker.ProcessChunk first = nextChunk();
+    FileWorker.ProcessChunk second = nextChunk();
     assertThat(List.of(first.chunkIndex(), second.chunkIndex())).containsExactly(0L, 1L);
     assertThat(first.files()).extracting(FileRef::key)
         .containsExactly("p/f-00.json", "p/f-01.json", "p/f-02.json", "p/f-03.json");
@@ -151,33 +198,39 @@ class IngestionRunTest {
     ActorRef<IngestionRun.Command> run = spawn(id);
     start(run, id);
     journal.expectNextPersistedClass(pid(id), IngestionRun.RunStarted.class);
-    workers.receiveMessage(TIMEOUT);
-    workers.receiveMessage(TIMEOUT);
+    nextChunk();
+    nextChunk();
 
-    run.tell(new IngestionRun.ChunkSettled(1, 1, 4, 0, java.time.Instant.now()));
-    assertThat(((CompletionTracker.RecordChunk) tracker.receiveMessage(TIMEOUT)).chunkIndex()).isEqualTo(1);
+    run.tell(new IngestionRun.ChunkSettled(1, incarnation, 1, 4, 0, java.time.Instant.now()));
+    awaitMessage(CompletionTracker.RecordChunk.class, m -> m.chunkIndex() == 1);
     run.tell(new IngestionRun.ChunkCounted(1, false));
     journal.expectNothingPersisted(pid(id)); // chunk 0 is still out
-    run.tell(new IngestionRun.ChunkSettled(0, 1, 3, 1, java.time.Instant.now()));
-    assertThat(((CompletionTracker.RecordChunk) tracker.receiveMessage(TIMEOUT)).chunkIndex()).isEqualTo(0);
+    run.tell(new IngestionRun.ChunkSettled(0, incarnation, 1, 3, 1, java.time.Instant.now()));
+    awaitMessage(CompletionTracker.RecordChunk.class, m -> m.chunkIndex() == 0);
     run.tell(new IngestionRun.ChunkCounted(0, false));
     journal.expectNextPersisted(pid(id), new IngestionRun.ChunksCommitted("p/f-07.json", 2, 8));
 
     // the last, partial chunk goes out and closes the listing; then the entity dies
-    FileWorker.ProcessChunk last = (FileWorker.ProcessChunk) workers.receiveMessage(TIMEOUT);
+    FileWorker.ProcessChunk last = nextChunk();
     assertThat(last.chunkIndex()).isEqualTo(2);
     assertThat(last.files()).hasSize(2);
     journal.expectNextPersisted(pid(id), new IngestionRun.ListingFinished(3, 10));
-    assertThat(((CompletionTracker.CloseListing) tracker.receiveMessage(TIMEOUT)).totalFiles()).isEqualTo(10);
+    assertThat(awaitMessage(CompletionTracker.CloseListing.class, m -> true).totalFiles()).isEqualTo(10);
     testKit.stop(run);
 
+    long before = incarnation;
     ActorRef<IngestionRun.Command> again = spawn(id);
-    FileWorker.ProcessChunk redone = (FileWorker.ProcessChunk) workers.receiveMessage(TIMEOUT);
+    FileWorker.ProcessChunk redone = nextChunk();
+    assertThat(redone.incarnation()).as("a new instance").isNotEqualTo(before);
+    // a worker's late answer to the instance that died must not settle the chunk now numbered 2
+    again.tell(new IngestionRun.ChunkSettled(2, before, 1, 2, 0, java.time.Instant.now()));
+    assertThat(trackerMessagesFor(RESEND)).as("the stale answer records nothing")
+        .noneMatch(m -> m instanceof CompletionTracker.RecordChunk);
     assertThat(redone.chunkIndex()).as("only the uncommitted chunk is redone").isEqualTo(2);
     assertThat(redone.files()).extracting(FileRef::key).containsExactly("p/f-08.json", "p/f-09.json");
-    assertThat(((CompletionTracker.CloseListing) tracker.receiveMessage(TIMEOUT)).totalChunks()).isEqualTo(3);
-    again.tell(new IngestionRun.ChunkSettled(2, 1, 2, 0, java.time.Instant.now()));
-    assertThat(((CompletionTracker.RecordChunk) tracker.receiveMessage(TIMEOUT)).chunkIndex()).isEqualTo(2);
+    assertThat(awaitMessage(CompletionTracker.CloseListing.class, m -> true).totalChunks()).isEqualTo(3);
+    again.tell(new IngestionRun.ChunkSettled(2, incarnation, 1, 2, 0, java.time.Instant.now()));
+    awaitMessage(CompletionTracker.RecordChunk.class, m -> m.chunkIndex() == 2);
     again.tell(new IngestionRun.ChunkCounted(2, true));
     journal.expectNextPersisted(pid(id), new IngestionRun.ChunksCommitted("p/f-09.json", 3, 2));
     journal.expectNextPersistedClass(pid(id), IngestionRun.PhaseChanged.class);
@@ -189,15 +242,15 @@ class IngestionRunTest {
     String id = newRunId();
     ActorRef<IngestionRun.Command> run = spawn(id);
     start(run, id);
-    workers.receiveMessage(TIMEOUT);
-    workers.receiveMessage(TIMEOUT);
+    nextChunk();
+    nextChunk();
     assertThat(control(run, IngestionRun.Pause::new).getValue().phase()).isEqualTo(RunPhase.PAUSED);
-    run.tell(new IngestionRun.ChunkSettled(0, 1, 4, 0, java.time.Instant.now()));
+    run.tell(new IngestionRun.ChunkSettled(0, incarnation, 1, 4, 0, java.time.Instant.now()));
     tracker.receiveMessage(TIMEOUT);
     run.tell(new IngestionRun.ChunkCounted(0, false));
     workers.expectNoMessage(Duration.ofMillis(300)); // paused: the freed place is not used
     assertThat(control(run, IngestionRun.Resume::new).getValue().phase()).isEqualTo(RunPhase.RUNNING);
-    assertThat(((FileWorker.ProcessChunk) workers.receiveMessage(TIMEOUT)).chunkIndex()).isEqualTo(2);
+    assertThat((nextChunk()).chunkIndex()).isEqualTo(2);
 
     assertThat(control(run, IngestionRun.Cancel::new).getValue().phase()).isEqualTo(RunPhase.CANCELLED);
     run.tell(new IngestionRun.ChunkCounted(1, false));
@@ -211,13 +264,66 @@ class IngestionRunTest {
     String id = newRunId();
     ActorRef<IngestionRun.Command> run = spawn(id);
     start(run, id);
-    workers.receiveMessage(TIMEOUT);
-    workers.receiveMessage(TIMEOUT);
-    run.tell(new IngestionRun.ChunkFailed(0, 1, "DynamoDB down"));
-    FileWorker.ProcessChunk retried = (FileWorker.ProcessChunk) workers.receiveMessage(TIMEOUT);
+    nextChunk();
+    nextChunk();
+    run.tell(new IngestionRun.ChunkFailed(0, incarnation, 1, "DynamoDB down"));
+    FileWorker.ProcessChunk retried = nextChunk();
     assertThat(retried.chunkIndex()).isEqualTo(0);
     assertThat(retried.attempt()).isEqualTo(2);
-    run.tell(new IngestionRun.ChunkFailed(0, 1, "late answer of attempt 1"));
+    run.tell(new IngestionRun.ChunkFailed(0, incarnation, 1, "late answer of attempt 1"));
     workers.expectNoMessage(Duration.ofMillis(300));
+  }
+
+  @Test
+  void aChunkThatKeepsFailingStallsTheRunVisiblyUntilOneSettles() {
+    String id = newRunId();
+    ActorRef<IngestionRun.Command> run = spawn(id);
+    start(run, id);
+    journal.expectNextPersistedClass(pid(id), IngestionRun.RunStarted.class);
+    nextChunk();
+    nextChunk();
+    for (int attempt = 1; attempt <= 3; attempt++) {
+      run.tell(new IngestionRun.ChunkFailed(0, incarnation, attempt, "DynamoDB 500"));
+      if (attempt < 3) assertThat((nextChunk()).attempt()).isEqualTo(attempt + 1);
+    }
+    IngestionRun.RunStalled stalled = journal.expectNextPersistedClass(pid(id), IngestionRun.RunStalled.class);
+    assertThat(stalled.reason()).contains("chunk 0").contains("3 attempts").contains("DynamoDB 500");
+    journal.expectNextPersistedClass(pid(id), IngestionRun.StallReported.class);
+    assertThat(stalls).singleElement().satisfies(n -> assertThat(n.runId()).isEqualTo(id));
+    assertThat(runs.phase(id)).isEqualTo(RunPhase.STALLED);
+    TestProbe<IngestionRun.View> view = testKit.createTestProbe();
+    run.tell(new IngestionRun.GetStatus(view.getRef()));
+    IngestionRun.View stalledView = view.receiveMessage(TIMEOUT);
+    assertThat(stalledView.phase()).isEqualTo(RunPhase.STALLED);
+    assertThat(stalledView.stallReason()).isEqualTo(stalled.reason());
+
+    // the cause clears: a chunk settles, and the run is running again by itself
+    run.tell(new IngestionRun.ChunkSettled(1, incarnation, 1, 4, 0, java.time.Instant.now()));
+    assertThat(journal.expectNextPersistedClass(pid(id), IngestionRun.PhaseChanged.class).phase())
+        .isEqualTo(RunPhase.RUNNING);
+    assertThat(runs.phase(id)).isEqualTo(RunPhase.RUNNING);
+  }
+
+  @Test
+  void whatTheTrackerDoesNotAcknowledgeIsSentAgain() {
+    String id = newRunId();
+    ActorRef<IngestionRun.Command> run = spawn(id);
+    start(run, id);
+    nextChunk();
+    nextChunk();
+    run.tell(new IngestionRun.ChunkSettled(0, incarnation, 1, 4, 0, java.time.Instant.now()));
+    // the tracker (its node died, say) never answers: the chunk is recorded again, and again
+    for (int i = 0; i < 3; i++) {
+      awaitMessage(CompletionTracker.RecordChunk.class, m -> m.chunkIndex() == 0);
+    }
+    run.tell(new IngestionRun.ChunkCounted(0, false));
+    TestProbe<IngestionRun.View> view = testKit.createTestProbe();
+    run.tell(new IngestionRun.GetStatus(view.getRef()));
+    view.receiveMessage(TIMEOUT); // the acknowledgement is processed
+    tracker = testKit.createTestProbe(); // what the run sends from now on
+    trackerOf.set(tracker.getRef());
+    List<CompletionTracker.Command> later = trackerMessagesFor(RESEND.multipliedBy(3));
+    assertThat(later).as("acknowledged: chunk 0 is not sent again").noneMatch(m ->
+        m instanceof CompletionTracker.RecordChunk r && r.chunkIndex() == 0);
   }
 }

@@ -49,7 +49,9 @@ class SerializationTest {
     roundTrip(new IngestionRun.ListingFinished(9, 812));
     roundTrip(new IngestionRun.PhaseChanged(RunPhase.PAUSED, AT));
     roundTrip(new IngestionRun.State(SPEC, AT, RunPhase.RUNNING, new IngestionRun.Committed("p/k", 3, 300),
-        new IngestionRun.ListingEnd(true, 9, 812)));
+        new IngestionRun.ListingEnd(true, 9, 812), new IngestionRun.Stall("chunk 3 failed 5 attempts", AT, true)));
+    roundTrip(new IngestionRun.RunStalled("chunk 3 failed 5 attempts: DynamoDB 500", AT));
+    roundTrip(new IngestionRun.StallReported("msg-2", AT));
   }
 
   @Test
@@ -70,8 +72,9 @@ class SerializationTest {
 
   @Test
   void messagesAcrossNodesRoundTrip() {
-    roundTrip(new FileWorker.ProcessChunk("r-1", "bucket", 3, 2, List.of(new FileRef("p/a.json", 512))));
-    roundTrip(new IngestionRun.ChunkSettled(3, 2, 99, 1, AT));
+    roundTrip(new FileWorker.ProcessChunk("r-1", "bucket", 3, 77L, 2, List.of(new FileRef("p/a.json", 512))));
+    roundTrip(new IngestionRun.ChunkSettled(3, 77L, 2, 99, 1, AT));
+    roundTrip(new IngestionRun.ChunkFailed(3, 77L, 2, "DynamoDB 500"));
     roundTrip(new IngestionRun.ChunkCounted(3, false));
     roundTrip(new CompletionTracker.RecordChunk(3, 100, 99, 1, AT));
     roundTrip(new IngestionDone("r-1", "bucket", "p/", 812, 800, 12, "", AT, AT, AT));

@@ -52,4 +52,15 @@ class TriggerMessageTest {
     assertThat(((TriggerMessage.Refused) parse("{\"bucket\":\"b\",\"prefix\":7}", "m")).reason())
         .isEqualTo("prefix must be a string");
   }
+
+  @Test
+  void aRawRedeliveryWithoutUploadIdNamesTheSameRunByItsContent() {
+    var first = (TriggerMessage.Run) parse("{\"bucket\":\"b\",\"prefix\":\"p/\",\"expectedFiles\":3}", null);
+    var again = (TriggerMessage.Run) parse("{\"prefix\":\"p/\",\"expectedFiles\":3,\"bucket\":\"b\"}", null);
+    var other = (TriggerMessage.Run) parse("{\"bucket\":\"b\",\"prefix\":\"p/\",\"expectedFiles\":4}", null);
+    var otherPrefix = (TriggerMessage.Run) parse("{\"bucket\":\"b\",\"prefix\":\"q/\",\"expectedFiles\":3}", null);
+    assertThat(again.spec().runId()).isEqualTo(first.spec().runId());
+    assertThat(other.spec().runId()).isNotEqualTo(first.spec().runId());
+    assertThat(otherPrefix.spec().runId()).isNotEqualTo(first.spec().runId());
+  }
 }

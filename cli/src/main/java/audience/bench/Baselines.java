@@ -40,15 +40,15 @@ final class Baselines {
     }
   }
 
-  static Result sequential(S3AsyncClient s3, DynamoDbAsyncClient dynamo, ContractParser parser, String bucket,
-                           String prefix, int limit, String table) {
+  static Result sequential(S3AsyncClient s3, MemberStore store, ContractParser parser, String bucket,
+                           String prefix, int limit) {
     long t0 = System.nanoTime();
     List<String> keys = list(s3, bucket, prefix, limit);
     int stored = 0;
     int refused = 0;
     try (ProgressBar bar = Progress.bar("baseline sequential", keys.size())) {
       for (String key : keys) {
-        if (one(s3, dynamo, parser, bucket, key, table)) stored++;
+        if (one(s3, store, parser, bucket, key)) stored++;
         else refused++;
         bar.step();
       }
@@ -56,8 +56,8 @@ final class Baselines {
     return new Result(keys.size(), stored, refused, (System.nanoTime() - t0) / 1_000_000, 1);
   }
 
-  static Result pool(S3AsyncClient s3, DynamoDbAsyncClient dynamo, ContractParser parser, String bucket,
-                     String prefix, int limit, String table, int concurrency) throws Exception {
+  static Result pool(S3AsyncClient s3, MemberStore store, ContractParser parser, String bucket,
+                     String prefix, int limit, int concurrency) throws Exception {
     long t0 = System.nanoTime();
     List<String> keys = list(s3, bucket, prefix, limit);
     AtomicLong stored = new AtomicLong();
@@ -70,7 +70,7 @@ final class Baselines {
       List<Future<?>> tasks = new ArrayList<>(keys.size());
       for (String key : keys) {
         tasks.add(pool.submit(() -> {
-          if (one(s3, dynamo, parser, bucket, key, table)) stored.incrementAndGet();
+          if (one(s3, store, parser, bucket, key)) stored.incrementAndGet();
           bar.step();
         }));
       }
@@ -82,13 +82,15 @@ final class Baselines {
         (System.nanoTime() - t0) / 1_000_000, concurrency);
   }
 
-  /** GET, parse, PutItem of one file, blocking; false when the file is refused by the contract. */
-  private static boolean one(S3AsyncClient s3, DynamoDbAsyncClient dynamo, ContractParser parser, String bucket,
-                             String key, String table) {
+  /**
+   * GET, parse and store one file with the service's write semantics (conditional put of the current member,
+   * its member-files row), blocking; false when the file is refused by the contract.
+   */
+  private static boolean one(S3AsyncClient s3, MemberStore store, ContractParser parser, String bucket, String key) {
     byte[] bytes = s3.getObject(b -> b.bucket(bucket).key(key), AsyncResponseTransformer.toBytes()).join()
         .asByteArrayUnsafe();
     if (parser.parse(key, bytes) instanceof ParseResult.Valid v) {
-      dynamo.putItem(b -> b.tableName(table).item(MemberStore.toItem(new MemberStore.Snapshot(v.profile(), key, RUN_ID)))).join();
+      store.write(List.of(new MemberStore.Snapshot(v.profile(), key, RUN_ID))).join();
       return true;
     }
     return false;

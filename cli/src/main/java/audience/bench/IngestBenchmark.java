@@ -8,6 +8,7 @@ import audience.generator.DatasetWriter;
 import audience.generator.GeneratorSpec;
 import audience.generator.GroundTruth;
 import audience.local.ServiceProcess;
+import audience.service.Guardian;
 import audience.store.BatchWriter;
 import audience.store.MemberStore;
 import audience.store.QuarantineStore;
@@ -21,6 +22,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -163,16 +165,16 @@ public final class IngestBenchmark {
   /** Phase 3: the naive ingesters, each into a members-like table of its own. */
   private IngestReport.BaselineRates measureBaselines(AwsClients aws) throws Exception {
     var ingestion = settings.ingestion();
-    ContractParser parser = new ContractParser(ingestion.maxFileBytes());
+    ContractParser parser = Guardian.contractParser(ingestion, Clock.systemUTC());
     Baselines.Result seq = inTable(aws, "bench-baseline-sequential-", BenchTables::createMembersLike, table ->
-        Baselines.sequential(aws.s3(), aws.dynamo(), parser, bucket, PREFIX, Math.min(o.files(), SEQUENTIAL_LIMIT),
-            table));
+        Baselines.sequential(aws.s3(), BenchTables.memberStore(aws.dynamo(), table, settings), parser, bucket, PREFIX,
+            Math.min(o.files(), SEQUENTIAL_LIMIT)));
     Progress.log("sequential baseline: %d files, %.1f files/s", seq.files(), seq.filesPerSecond());
     // the pool gets as many threads as the service has requests in flight
     int concurrency = ingestion.maxChunksInFlight() * ingestion.fileParallelism();
     Baselines.Result pool = inTable(aws, "bench-baseline-pool-", BenchTables::createMembersLike, table ->
-        Baselines.pool(aws.s3(), aws.dynamo(), parser, bucket, PREFIX, Math.min(o.files(), POOL_LIMIT), table,
-            concurrency));
+        Baselines.pool(aws.s3(), BenchTables.memberStore(aws.dynamo(), table, settings), parser, bucket, PREFIX,
+            Math.min(o.files(), POOL_LIMIT), concurrency));
     Progress.log("pool baseline: %d files, %d threads, %.1f files/s", pool.files(), concurrency, pool.filesPerSecond());
     return new IngestReport.BaselineRates(seq, pool);
   }
@@ -289,12 +291,10 @@ public final class IngestBenchmark {
   /** Phase 6: the stores read back, every listed key looked for once. */
   private IngestReport.Audit audit(AwsClients aws, String runId, GroundTruth truth) {
     long a0 = System.nanoTime();
-    var deps = settings.resources();
     BatchWriter writer = new BatchWriter(aws.dynamo(), settings.ingestion().retry());
-    RunAudit.Result result = RunAudit.audit(aws.s3(), aws.dynamo(),
-        new MemberStore(aws.dynamo(), deps.membersTable(), writer),
-        new QuarantineStore(aws.dynamo(), deps.quarantineTable(), writer, settings.ingestion().quarantineRetention()),
-        bucket, PREFIX, runId);
+    RunAudit.Result result = RunAudit.audit(aws.s3(), aws.dynamo(), MemberStore.of(aws.dynamo(), settings, Clock.systemUTC()),
+        new QuarantineStore(aws.dynamo(), settings.resources().quarantineTable(), writer,
+            settings.ingestion().quarantineRetention()), bucket, PREFIX, runId);
     return new IngestReport.Audit(millisSince(a0), result, truth);
   }
 

@@ -42,6 +42,10 @@ final class OpsClient {
         .POST(HttpRequest.BodyPublishers.ofString(body)));
   }
 
+  Reply delete(String path) {
+    return send(HttpRequest.newBuilder(base.resolve(path)).DELETE());
+  }
+
   /** JSON as sent, or plain text (e.g. a 404 for an unknown path) wrapped as {"error": text}. */
   private JsonNode parse(String body) {
     if (body.isBlank()) return json.createObjectNode();

@@ -33,7 +33,9 @@ import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -192,11 +194,16 @@ class CrashRecoveryIT {
             assertThat(i.get(MemberStore.RUN_ID).s()).isEqualTo(runId);
             assertThat(i.get(MemberStore.SOURCE_KEY).s()).startsWith(PREFIX);
           });
-      assertThat(items).as("one snapshot per valid file").hasSize((int) truth.expectedValidFiles());
-      assertThat(items.stream().map(i -> i.get(MemberStore.SOURCE_KEY).s()).collect(Collectors.toSet()))
+      assertThat(items).as("one current item per member").hasSize((int) truth.distinctMembers());
+      List<Map<String, AttributeValue>> files = crash.memberFiles();
+      assertThat(files).as("one member-files row per valid file").hasSize((int) truth.expectedValidFiles());
+      assertThat(files.stream().map(i -> i.get(MemberStore.SOURCE_KEY).s()).collect(Collectors.toSet()))
           .isEqualTo(goodKeys(generator));
-      assertThat(items.stream().map(i -> i.get(MemberStore.MEMBER_ID).s()).distinct().count())
-          .isEqualTo(truth.distinctMembers());
+      assertThat(files).allSatisfy(i -> assertThat(i.get(MemberStore.RUN_ID).s()).isEqualTo(runId));
+      Map<String, Instant> newest = generator.expectedNewest();
+      assertThat(items).as("each member's newest snapshot is current").allSatisfy(i -> assertThat(
+          Long.parseLong(i.get(MemberStore.LAST_ACTIVE).n())).isEqualTo(newest.get(i.get(MemberStore.MEMBER_ID).s())
+          .toEpochMilli()));
       List<QuarantineStore.Quarantined> quarantined = crash.quarantine.forRun(runId).join();
       assertThat(kinds(quarantined)).isEqualTo(truth.quarantinedByKind().entrySet().stream()
           .collect(Collectors.toMap(e -> e.getKey().name(), Map.Entry::getValue)));
@@ -248,7 +255,7 @@ class CrashRecoveryIT {
     Stores(AwsClients aws, Settings settings) {
       this.aws = aws;
       BatchWriter writer = new BatchWriter(aws.dynamo(), settings.ingestion().retry());
-      this.members = new MemberStore(aws.dynamo(), settings.resources().membersTable(), writer);
+      this.members = MemberStore.of(aws.dynamo(), settings, Clock.systemUTC());
       this.quarantine = new QuarantineStore(aws.dynamo(), settings.resources().quarantineTable(), writer,
           settings.ingestion().quarantineRetention());
     }
@@ -257,10 +264,19 @@ class CrashRecoveryIT {
       return RunAudit.audit(aws.s3(), aws.dynamo(), members, quarantine, bucket, PREFIX, runId);
     }
 
-    /** Every item of the members table (only one run writes to it). */
+    /** Every current member item (only one run writes to the table). */
     List<Map<String, AttributeValue>> members() {
+      return scan(members.tables().members());
+    }
+
+    /** Every member-files row: which file gave which snapshot. */
+    List<Map<String, AttributeValue>> memberFiles() {
+      return scan(members.tables().memberFiles());
+    }
+
+    private List<Map<String, AttributeValue>> scan(String table) {
       List<Map<String, AttributeValue>> items = Collections.synchronizedList(new ArrayList<>());
-      TableScan.scan(aws.dynamo(), members.table(), null, 2, items::add).join();
+      TableScan.scan(aws.dynamo(), table, null, 2, items::add).join();
       return new ArrayList<>(items);
     }
   }

@@ -22,6 +22,7 @@ public record Settings(
     boolean cluster,
     AwsSettings aws,
     Resources resources,
+    MembersSettings members,
     IngestionSettings ingestion,
     TriggerSettings trigger,
     HttpSettings http,
@@ -76,6 +77,7 @@ public record Settings(
         a.getBoolean("cluster"),
         AwsSettings.from(a.getConfig("aws")),
         Resources.from(a.getConfig("resources")),
+        MembersSettings.from(a.getConfig("members")),
         IngestionSettings.from(a.getConfig("ingestion")),
         TriggerSettings.from(a.getConfig("trigger")),
         HttpSettings.from(a.getConfig("http")),
@@ -126,15 +128,23 @@ public record Settings(
   }
 
   public record Resources(
-      String rawBucket, String membersTable, String quarantineTable, String runsTable,
-      String journalTable, String snapshotTable, String triggerTopic, String triggerQueue,
+      String rawBucket, String membersTable, String memberFilesTable, String suppressionTable, String quarantineTable,
+      String runsTable, String journalTable, String snapshotTable, String triggerTopic, String triggerQueue,
       String notificationsTopic, boolean bootstrap) {
     static Resources from(Config c) {
       return new Resources(
-          c.getString("raw-bucket"), c.getString("members-table"), c.getString("quarantine-table"),
+          c.getString("raw-bucket"), c.getString("members-table"), c.getString("member-files-table"),
+          c.getString("suppression-table"), c.getString("quarantine-table"),
           c.getString("runs-table"), c.getString("journal-table"), c.getString("snapshot-table"),
           c.getString("trigger-topic"), c.getString("trigger-queue"), c.getString("notifications-topic"),
           c.getBoolean("bootstrap"));
+    }
+  }
+
+  /** The member store; see {@code audience.members} in reference.conf. */
+  public record MembersSettings(Duration historyRetention) {
+    static MembersSettings from(Config c) {
+      return new MembersSettings(c.getDuration("history-retention"));
     }
   }
 
@@ -151,21 +161,25 @@ public record Settings(
   }
 
   /**
+   * {@code maxClockSkew}: how far ahead of now a file's instants may be (data contract v1, docs/contract.md).
    * What runs may be started for: {@code allowedSources} (see {@link AllowedSource}); an empty list allows nothing.
    * {@code quarantineRetention}: how long a quarantine row is kept (DynamoDB TTL) before it expires.
    */
   public record IngestionSettings(
       int listPageSize, int chunkSize, int maxChunksInFlight, int fileParallelism,
-      int writeBatchSize, int writeParallelism, long maxFileBytes, int workers,
+      int writeBatchSize, int writeParallelism, long maxFileBytes, Duration maxClockSkew, int workers,
       Duration chunkTimeout, Retry retry, int snapshotEvery, int logEveryChunks, Duration readModelInterval,
-      Duration askTimeout, Duration wakeInterval, List<AllowedSource> allowedSources, Duration quarantineRetention) {
+      Duration askTimeout, Duration wakeInterval, int isolateAfterAttempts, int stallAfterAttempts,
+      Duration resendInterval, List<AllowedSource> allowedSources, Duration quarantineRetention) {
     static IngestionSettings from(Config c) {
       IngestionSettings s = new IngestionSettings(
           c.getInt("list-page-size"), c.getInt("chunk-size"), c.getInt("max-chunks-in-flight"),
           c.getInt("file-parallelism"), c.getInt("write-batch-size"), c.getInt("write-parallelism"),
-          c.getBytes("max-file-bytes"), c.getInt("workers"), c.getDuration("chunk-timeout"),
+          c.getBytes("max-file-bytes"), c.getDuration("max-clock-skew"), c.getInt("workers"),
+          c.getDuration("chunk-timeout"),
           Retry.from(c.getConfig("retry")), c.getInt("snapshot-every"), c.getInt("log-every-chunks"),
           c.getDuration("read-model-interval"), c.getDuration("ask-timeout"), c.getDuration("wake-interval"),
+          c.getInt("isolate-after-attempts"), c.getInt("stall-after-attempts"), c.getDuration("resend-interval"),
           AllowedSource.listFrom(c), c.getDuration("quarantine-retention"));
       s.validate();
       return s;
@@ -178,7 +192,10 @@ public record Settings(
       require(fileParallelism >= 1, "file-parallelism must be at least 1");
       require(writeBatchSize >= 1 && writeBatchSize <= 25, "write-batch-size must be 1..25");
       require(writeParallelism >= 1, "write-parallelism must be at least 1");
+      require(!maxClockSkew.isNegative(), "max-clock-skew must not be negative");
       require(workers >= 1, "workers must be at least 1");
+      require(isolateAfterAttempts >= 1, "isolate-after-attempts must be at least 1");
+      require(stallAfterAttempts >= 1, "stall-after-attempts must be at least 1");
       require(!quarantineRetention.isNegative() && !quarantineRetention.isZero(),
           "quarantine-retention must be positive, got " + quarantineRetention);
     }

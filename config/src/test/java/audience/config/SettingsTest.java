@@ -38,6 +38,15 @@ class SettingsTest {
   void invalidIngestionSettingsNameTheKey() {
     assertThatThrownBy(() -> Settings.load(Map.of("audience.ingestion.write-batch-size", 26)))
         .hasMessageContaining("audience.ingestion.write-batch-size");
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.ingestion.max-clock-skew", "-1s")))
+        .hasMessageContaining("audience.ingestion.max-clock-skew");
+  }
+
+  @Test
+  void maxClockSkewIsFiveMinutesUnlessSet() {
+    assertThat(Settings.load().ingestion().maxClockSkew()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(Settings.load(Map.of("audience.ingestion.max-clock-skew", "0s")).ingestion().maxClockSkew())
+        .isZero();
   }
 
   @Test

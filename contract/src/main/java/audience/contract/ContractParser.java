@@ -2,11 +2,15 @@ package audience.contract;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.time.Instant;
+import java.util.Objects;
+
 /**
  * Parses and validates one raw member file against data contract v1 (see docs/contract.md).
  *
- * <p>Pure: no I/O beyond the byte array it is given, no shared mutable state. One instance may be
- * used from any number of threads at once.
+ * <p>Pure: no I/O beyond the byte array it is given, no shared mutable state; "now" comes from the
+ * clock of its {@link ContractLimits}, read once per file. One instance may be used from any number
+ * of threads at once.
  *
  * <p>Three stages, each of which may reject the file with the first problem it finds:
  *
@@ -24,20 +28,25 @@ public final class ContractParser {
   /** The memberId format, for documentation and rejection details (the check is hand-written). */
   public static final String MEMBER_ID_PATTERN = ContractRules.MEMBER_ID_PATTERN;
 
+  /** The earliest instant a file may hold ({@code lastActive}, activity {@code at}). */
+  public static final Instant EARLIEST_INSTANT = ContractRules.EARLIEST_INSTANT;
+
   private final FileDecoder files;
   private final StrictJson json;
+  private final ContractLimits limits;
 
   /** A parser with its own {@link ObjectMapper}. */
-  public ContractParser(long maxBytes) {
-    this(maxBytes, new ObjectMapper());
+  public ContractParser(ContractLimits limits) {
+    this(limits, new ObjectMapper());
   }
 
   /**
    * A parser sharing an existing mapper (only its immutable reader is kept; the mapper must not be
    * reconfigured afterwards, as usual for Jackson).
    */
-  public ContractParser(long maxBytes, ObjectMapper mapper) {
-    this.files = new FileDecoder(maxBytes);
+  public ContractParser(ContractLimits limits, ObjectMapper mapper) {
+    this.limits = Objects.requireNonNull(limits, "limits");
+    this.files = new FileDecoder(limits.maxFileBytes());
     this.json = new StrictJson(mapper, ContractRules.PERSONAL_FIELDS);
   }
 
@@ -54,7 +63,8 @@ public final class ContractParser {
    */
   public ParseResult parse(String key, byte[] bytes) {
     try {
-      return new ParseResult.Valid(ContractRules.profile(json.read(files.decode(key, bytes))));
+      return new ParseResult.Valid(
+          ContractRules.profile(json.read(files.decode(key, bytes)), limits.latest()));
     } catch (Rejected r) {
       return new ParseResult.Invalid(r.rejection());
     }

@@ -2,8 +2,13 @@ package audience.contract;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoField;
+import java.time.temporal.TemporalAccessor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -17,15 +22,15 @@ import java.util.function.Function;
  * <p>The root must be an object ({@link RejectionKind#NOT_AN_OBJECT}); then the fields are checked
  * in the order of the contract, and the first problem rejects: absent ({@link
  * RejectionKind#MISSING_FIELD}), wrong JSON type or {@code null} ({@link
- * RejectionKind#WRONG_TYPE}), numbers out of range or priceMin &gt; priceMax ({@link
- * RejectionKind#OUT_OF_RANGE}), strings not matching their format or enumeration ({@link
- * RejectionKind#INVALID_VALUE}).
+ * RejectionKind#WRONG_TYPE}), numbers out of range, priceMin &gt; priceMax, or instants before
+ * {@link #EARLIEST_INSTANT} or after {@link Latest} ({@link RejectionKind#OUT_OF_RANGE}), strings
+ * not matching their format or enumeration ({@link RejectionKind#INVALID_VALUE}).
  *
  * <p>Choices the contract leaves open: integers must be written without a fraction or exponent
  * ({@code 3.0} is a {@code WRONG_TYPE}); {@code suburb} and {@code activity[i].listingId} must not
  * be blank; {@code activity: null} is the same as an absent activity; {@code lastActive} and {@code
- * at} accept what {@link Instant#parse} accepts (UTC {@code Z} or a numeric offset). Unknown fields
- * are ignored.
+ * at} accept what {@link Instant#parse} accepts (UTC {@code Z} or a numeric offset), from {@link
+ * #EARLIEST_INSTANT} to now plus the allowed clock skew. Unknown fields are ignored.
  */
 final class ContractRules {
 
@@ -43,6 +48,13 @@ final class ContractRules {
   static final String MEMBER_ID_PATTERN = "^" + MEMBER_ID_PREFIX + "[0-9a-z]{"
       + MEMBER_ID_MIN_SUFFIX + "," + MEMBER_ID_MAX_SUFFIX + "}$";
 
+  /**
+   * The earliest instant a file may hold: older data is an export default (the epoch, year 1) or a
+   * broken clock, not member activity.
+   */
+  static final Instant EARLIEST_INSTANT = Instant.parse("2000-01-01T00:00:00Z");
+  private static final String INSTANT_EXAMPLE = "an ISO-8601 instant such as 2024-05-01T10:15:30Z";
+
   static final int BEDROOMS_MIN = 0;
   static final int BEDROOMS_MAX = 10;
   static final int POSTCODE_DIGITS = 4;
@@ -56,8 +68,14 @@ final class ContractRules {
 
   private ContractRules() {}
 
+  /**
+   * The latest instant a file may hold, fixed once per file: "now" plus the allowed clock skew,
+   * which a rejection names.
+   */
+  record Latest(Instant instant, Duration maxClockSkew) {}
+
   /** The profile {@code root} describes, or the first rule it breaks. */
-  static MemberProfile profile(JsonNode root) throws Rejected {
+  static MemberProfile profile(JsonNode root, Latest latest) throws Rejected {
     if (!root.isObject()) {
       throw new Rejected(
           RejectionKind.NOT_AN_OBJECT, "root is " + typeName(root) + ", expected object");
@@ -96,13 +114,13 @@ final class ContractRules {
       throw new Rejected(
           RejectionKind.OUT_OF_RANGE, "priceMin=" + priceMin + " > priceMax=" + priceMax);
     }
-    Instant lastActive = instant(root, "", "lastActive");
-    List<Activity> activity = activities(root.get("activity"));
+    Instant lastActive = instant(root, "", "lastActive", latest);
+    List<Activity> activity = activities(root.get("activity"), latest);
     return new MemberProfile(memberId, email, optInNode.booleanValue(), suburb, postcode, state,
         intent, propertyType, bedrooms, priceMin, priceMax, lastActive, activity);
   }
 
-  private static List<Activity> activities(JsonNode a) throws Rejected {
+  private static List<Activity> activities(JsonNode a, Latest latest) throws Rejected {
     if (a == null || a.isNull()) {
       return List.of();
     }
@@ -122,7 +140,7 @@ final class ContractRules {
       if (listingId.isBlank()) {
         throw invalid(path + "listingId", listingId, "a non-blank id");
       }
-      Instant at = instant(e, path, "at");
+      Instant at = instant(e, path, "at", latest);
       out.add(new Activity(type, listingId, at));
     }
     return out;
@@ -171,13 +189,43 @@ final class ContractRules {
     return n.longValue();
   }
 
-  private static Instant instant(JsonNode o, String path, String name) throws Rejected {
+  /**
+   * What {@link Instant#parse} accepts, within {@link #EARLIEST_INSTANT}..{@code latest}. Text in the
+   * instant format beyond what {@link Instant} holds (year one billion) is out of range too. A
+   * rejection names the field and the bound, never the value.
+   */
+  private static Instant instant(JsonNode o, String path, String name, Latest latest)
+      throws Rejected {
+    String field = path + name;
     String s = string(o, path, name);
+    TemporalAccessor parsed;
     try {
-      return Instant.parse(s);
+      parsed = DateTimeFormatter.ISO_INSTANT.parse(s);
     } catch (DateTimeParseException e) {
-      throw invalid(path + name, s, "an ISO-8601 instant such as 2024-05-01T10:15:30Z");
+      throw invalid(field, s, INSTANT_EXAMPLE);
     }
+    Instant at;
+    try {
+      at = Instant.from(parsed);
+    } catch (DateTimeException e) {
+      throw parsed.getLong(ChronoField.INSTANT_SECONDS) < 0 ? tooEarly(field) : tooLate(field, latest);
+    }
+    if (at.isBefore(EARLIEST_INSTANT)) {
+      throw tooEarly(field);
+    }
+    if (at.isAfter(latest.instant())) {
+      throw tooLate(field, latest);
+    }
+    return at;
+  }
+
+  private static Rejected tooEarly(String field) {
+    return new Rejected(RejectionKind.OUT_OF_RANGE, field + " is before " + EARLIEST_INSTANT);
+  }
+
+  private static Rejected tooLate(String field, Latest latest) {
+    return new Rejected(RejectionKind.OUT_OF_RANGE, field + " is after " + latest.instant()
+        + " (now + max clock skew " + latest.maxClockSkew() + ")");
   }
 
   private static Rejected wrongType(String field, JsonNode n, String expected) {

@@ -21,7 +21,7 @@ public enum RejectionKind {
   MISSING_FIELD,
   /** A field has the wrong JSON type (including null for a required field). */
   WRONG_TYPE,
-  /** A number outside its allowed range, or priceMin > priceMax. */
+  /** A number outside its allowed range, priceMin > priceMax, or an instant before 2000 or in the future. */
   OUT_OF_RANGE,
   /** A string that does not match its format or enumeration. */
   INVALID_VALUE,

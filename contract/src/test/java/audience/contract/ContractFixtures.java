@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,6 +20,11 @@ import java.util.zip.GZIPOutputStream;
 final class ContractFixtures {
 
   static final ObjectMapper JSON = new ObjectMapper();
+
+  /** "Now" for the tests: the day after the valid member's lastActive. */
+  static final Instant NOW = Instant.parse("2025-06-02T00:00:00Z");
+  static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
+  static final ContractLimits LIMITS = ContractLimits.defaults(CLOCK);
 
   private static final byte[] UTF8_BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
 

@@ -13,7 +13,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -23,7 +26,7 @@ import java.util.stream.IntStream;
 class ContractParserTest {
 
   private final ContractParser parser =
-      new ContractParser(ContractParser.DEFAULT_MAX_BYTES, ContractFixtures.JSON);
+      new ContractParser(ContractFixtures.LIMITS, ContractFixtures.JSON);
 
   // ---------------------------------------------------------------------------------------------
   // helpers
@@ -32,6 +35,11 @@ class ContractParserTest {
     ParseResult r = parser.parse(key, body);
     assertThat(r).isInstanceOf(ParseResult.Valid.class);
     return ((ParseResult.Valid) r).profile();
+  }
+
+  /** The default limits with another size limit. */
+  private static ContractLimits limitOf(long maxBytes) {
+    return new ContractLimits(maxBytes, ContractFixtures.CLOCK, ContractLimits.DEFAULT_MAX_CLOCK_SKEW);
   }
 
   private String reason(String key, byte[] body) {
@@ -141,7 +149,7 @@ class ContractParserTest {
 
   @Test
   void oversizeStored() {
-    ContractParser small = new ContractParser(1000);
+    ContractParser small = new ContractParser(limitOf(1000));
     assertThat(reason(small, "k.json", new byte[1200])).isEqualTo("OVERSIZE: 1200 bytes > limit 1000");
     assertThat(reason(parser, "k.json", new byte[1_200_000]))
         .isEqualTo("OVERSIZE: 1200000 bytes > limit 1048576");
@@ -159,7 +167,7 @@ class ContractParserTest {
     assertThat(reason("k.json.gz", bomb)).isEqualTo(
         "OVERSIZE: decompressed size > limit 1048576 (stopped inflating at 1048577 bytes)");
     // one byte over the limit after inflation
-    ContractParser small = new ContractParser(1000);
+    ContractParser small = new ContractParser(limitOf(1000));
     byte[] doc = bytes(validDoc());
     byte[] padded = Arrays.copyOf(doc, 1001);
     Arrays.fill(padded, doc.length, padded.length, (byte) ' ');
@@ -331,6 +339,105 @@ class ContractParserTest {
         .isEqualTo("OUT_OF_RANGE: priceMax=99999999999999999999 (expected 0..9223372036854775807)");
   }
 
+  /** A lastActive {@code seconds} away from now, and an activity entry at {@code at}. */
+  private static String lastActiveIn(long seconds) {
+    return ContractFixtures.NOW.plusSeconds(seconds).toString();
+  }
+
+  private static Map<String, Object> viewAt(String at) {
+    return Map.of("type", "view", "listingId", "l-1", "at", at);
+  }
+
+  @Test
+  void instantsLaterThanNowPlusTheClockSkewAreOutOfRangeTheBoundIncluded() {
+    long skew = ContractLimits.DEFAULT_MAX_CLOCK_SKEW.toSeconds();
+    String latest = "2025-06-02T00:05:00Z";
+    assertThat(valid("k.json", with(m -> m.put("lastActive", lastActiveIn(skew)))).lastActive())
+        .isEqualTo(Instant.parse(latest));
+    assertThat(reason(with(m -> m.put("lastActive", lastActiveIn(skew + 1)))))
+        .isEqualTo("OUT_OF_RANGE: lastActive is after " + latest + " (now + max clock skew PT5M)");
+    assertThat(reason(with(m -> m.put("lastActive", "2025-06-02T00:05:00.000000001Z"))))
+        .startsWith("OUT_OF_RANGE: lastActive is after " + latest);
+    assertThat(reason(with(m -> m.put("lastActive", "9999-12-31T23:59:59Z"))))
+        .isEqualTo("OUT_OF_RANGE: lastActive is after " + latest + " (now + max clock skew PT5M)");
+    assertThat(reason(with(m -> m.put("activity",
+        List.of(viewAt("2025-05-30T08:00:00Z"), viewAt(lastActiveIn(skew + 1)))))))
+        .isEqualTo("OUT_OF_RANGE: activity[1].at is after " + latest + " (now + max clock skew PT5M)");
+  }
+
+  @Test
+  void instantsBefore2000AreOutOfRangeTheBoundIncluded() {
+    assertThat(valid("k.json", with(m -> m.put("lastActive", "2000-01-01T00:00:00Z"))).lastActive())
+        .isEqualTo(ContractParser.EARLIEST_INSTANT);
+    for (String early : List.of("1999-12-31T23:59:59.999999999Z", "2000-01-01T10:00:00+10:00:01",
+        "1970-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "-0001-01-01T00:00:00Z")) {
+      assertThat(reason(with(m -> m.put("lastActive", early)))).as(early)
+          .isEqualTo("OUT_OF_RANGE: lastActive is before 2000-01-01T00:00:00Z");
+    }
+    assertThat(reason(with(m -> m.put("activity", List.of(viewAt("1970-01-01T00:00:00Z"))))))
+        .isEqualTo("OUT_OF_RANGE: activity[0].at is before 2000-01-01T00:00:00Z");
+  }
+
+  @Test
+  void instantsBeyondWhatAnInstantHoldsAreOutOfRangeNotInvalid() {
+    // written as instants, but past Instant.MIN or MAX once the offset is applied
+    assertThat(reason(with(m -> m.put("lastActive", "-1000000000-01-01T00:00:00+01:00"))))
+        .isEqualTo("OUT_OF_RANGE: lastActive is before 2000-01-01T00:00:00Z");
+    assertThat(reason(with(m -> m.put("lastActive", "+1000000000-12-31T23:59:59-01:00"))))
+        .startsWith("OUT_OF_RANGE: lastActive is after ");
+    assertThat(reason(with(m -> m.put("lastActive", "+1000000000-12-31T23:59:59Z"))))
+        .startsWith("OUT_OF_RANGE: lastActive is after ");
+    assertThat(reason(with(m -> m.put("activity", List.of(viewAt("+1000000001-01-01T00:00:00Z"))))))
+        .startsWith("OUT_OF_RANGE: activity[0].at is after ");
+  }
+
+  @Test
+  void anOutOfRangeInstantIsNamedByItsFieldAndBoundNeverByItsValue() {
+    for (String value : List.of("2031-07-04T01:02:03Z", "1987-07-04T01:02:03Z")) {
+      assertThat(reason(with(m -> m.put("lastActive", value)))).as(value)
+          .doesNotContain("1987").doesNotContain("2031").doesNotContain("07-04")
+          .doesNotContain("olivia");
+    }
+  }
+
+  @Test
+  void nowComesFromTheParsersClockReadForEveryFile() {
+    byte[] inAnHour = with(m -> m.put("lastActive", lastActiveIn(Duration.ofHours(1).toSeconds())));
+    assertThat(reason(inAnHour)).startsWith("OUT_OF_RANGE: lastActive is after");
+    MutableClock clock = new MutableClock(ContractFixtures.NOW);
+    ContractParser later = new ContractParser(
+        new ContractLimits(ContractParser.DEFAULT_MAX_BYTES, clock, Duration.ZERO));
+    assertThat(later.parse("k.json", inAnHour)).isInstanceOf(ParseResult.Invalid.class);
+    clock.now = ContractFixtures.NOW.plus(Duration.ofHours(1));
+    assertThat(later.parse("k.json", inAnHour)).isInstanceOf(ParseResult.Valid.class);
+    clock.now = clock.now.minusNanos(1); // no skew allowed: one nanosecond early is too early
+    assertThat(later.parse("k.json", inAnHour)).isInstanceOf(ParseResult.Invalid.class);
+  }
+
+  /** A clock a test moves by hand. */
+  private static final class MutableClock extends Clock {
+    private Instant now;
+
+    MutableClock(Instant now) {
+      this.now = now;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneOffset getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      throw new UnsupportedOperationException();
+    }
+  }
+
   @Test
   void invalidValue() {
     assertThat(reason(with(m -> m.put("state", "XX")))).isEqualTo(
@@ -448,7 +555,10 @@ class ContractParserTest {
 
   @Test
   void constructorRejectsSillyLimits() {
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ContractParser(0))
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ContractParser(limitOf(0)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBytes");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ContractLimits(
+            ContractParser.DEFAULT_MAX_BYTES, ContractFixtures.CLOCK, Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxClockSkew");
   }
 }

@@ -17,12 +17,12 @@ import java.util.function.Consumer;
 class ContractRulesTest {
 
   private static MemberProfile profile(Consumer<Map<String, Object>> change) throws Rejected {
-    return ContractRules.profile(tree(change));
+    return ContractRules.profile(tree(change), ContractFixtures.LIMITS.latest());
   }
 
   private static String reason(JsonNode root) {
     try {
-      ContractRules.profile(root);
+      ContractRules.profile(root, ContractFixtures.LIMITS.latest());
     } catch (Rejected r) {
       return r.rejection().reason();
     }
@@ -71,7 +71,8 @@ class ContractRulesTest {
         "2025-06-01T10:15:30Z", Instant.parse("2025-06-01T10:15:30Z"),
         "2025-06-01T10:15:30.123456789Z", Instant.parse("2025-06-01T10:15:30.123456789Z"),
         "2025-06-01T10:15:30-03:30", Instant.parse("2025-06-01T13:45:30Z"),
-        "2025-06-01t10:15:30z", Instant.parse("2025-06-01T10:15:30Z"));
+        "2025-06-01t10:15:30z", Instant.parse("2025-06-01T10:15:30Z"),
+        "2016-12-31T23:59:60Z", Instant.parse("2016-12-31T23:59:59Z")); // a leap second
     for (var e : accepted.entrySet()) {
       assertThat(profile(m -> m.put("lastActive", e.getKey())).lastActive())
           .as(e.getKey()).isEqualTo(e.getValue());

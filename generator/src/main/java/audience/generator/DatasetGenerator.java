@@ -45,6 +45,12 @@ import java.util.zip.GZIPOutputStream;
  *       that processing order never decides). Two repeats in one part never share a member, so
  *       keys are unique. The distinctness argument holds for up to 86,400,000 files.
  * </ul>
+ *
+ * <p>Every instant in a good file lies before the start of the snapshot date and on or after {@link
+ * ContractParser#EARLIEST_INSTANT}, so a good file is valid for any parser whose clock reads at least
+ * the start of the snapshot date (whatever its clock skew): the ground truth holds for files generated
+ * for today or an earlier day. The bad files that are {@code OUT_OF_RANGE} for an instant hold one that
+ * no real clock accepts (before 2000, or in the year 9999).
  */
 public final class DatasetGenerator {
 
@@ -65,7 +71,24 @@ public final class DatasetGenerator {
   public static final LocalDate DEFAULT_SNAPSHOT_DATE = LocalDate.of(2025, 6, 30);
 
   private static final long DAY_MS = 86_400_000L;
+  /** The newest lastActive lies this long before the start of the snapshot date. */
+  private static final long SNAPSHOT_GAP_MS = 1000;
+  /** lastActive of a first snapshot falls in this window before the snapshot date. */
   private static final long WINDOW_MS = 90 * DAY_MS;
+  /** A repeat lies 1..this many days (plus less than one day) away from its member's first snapshot. */
+  private static final int REPEAT_MAX_SHIFT_DAYS = 30;
+  /** Activity entries lie up to this long before their file's lastActive. */
+  private static final long ACTIVITY_SPAN_MS = 14 * DAY_MS;
+  /** No instant in a good file lies this long or more before the start of the snapshot date. */
+  private static final long MAX_LOOKBACK_MS =
+      SNAPSHOT_GAP_MS + WINDOW_MS + (REPEAT_MAX_SHIFT_DAYS + 1) * DAY_MS + ACTIVITY_SPAN_MS;
+
+  /** The earliest snapshot date whose good files hold no instant before {@link ContractParser#EARLIEST_INSTANT}. */
+  public static final LocalDate EARLIEST_SNAPSHOT_DATE = LocalDate.ofInstant(
+      ContractParser.EARLIEST_INSTANT.plusMillis(MAX_LOOKBACK_MS - 1), ZoneOffset.UTC).plusDays(1);
+
+  /** An OUT_OF_RANGE lastActive: the "never" some exports write for a missing date. */
+  private static final String NEVER = "9999-12-31T23:59:59Z";
   private static final int MAX_SOURCE_TRIES = 64;
   private static final long OVERSIZE_LIMIT = ContractParser.DEFAULT_MAX_BYTES;
 
@@ -92,6 +115,11 @@ public final class DatasetGenerator {
   public DatasetGenerator(GeneratorSpec spec, LocalDate snapshotDate) {
     this.spec = Objects.requireNonNull(spec, "spec");
     this.snapshotDate = Objects.requireNonNull(snapshotDate, "snapshotDate");
+    if (snapshotDate.isBefore(EARLIEST_SNAPSHOT_DATE)) {
+      throw new IllegalArgumentException("snapshotDate must be on or after " + EARLIEST_SNAPSHOT_DATE
+          + " (good files would hold instants before " + ContractParser.EARLIEST_INSTANT + "), was "
+          + snapshotDate);
+    }
     this.datePart = snapshotDate.toString();
     this.snapshotEpochMs = snapshotDate.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
     this.idKey = SplitMix64.hash(spec.seed(), S_ID, 0);
@@ -287,7 +315,7 @@ public final class DatasetGenerator {
 
   private long baseLastActiveMs(int index) {
     double u = SplitMix64.unit(SplitMix64.hash(spec.seed(), S_LAST_ACTIVE, index));
-    return snapshotEpochMs - 1000 - (long) (u * u * WINDOW_MS); // skewed towards recent
+    return snapshotEpochMs - SNAPSHOT_GAP_MS - (long) (u * u * WINDOW_MS); // skewed towards recent
   }
 
   /**
@@ -301,7 +329,7 @@ public final class DatasetGenerator {
     }
     long first = baseLastActiveMs(s);
     long h = SplitMix64.hash(spec.seed(), S_REPEAT_SHIFT, index);
-    long shift = DAY_MS * (1 + Long.remainderUnsigned(h, 30)) + index % DAY_MS;
+    long shift = DAY_MS * (1 + Long.remainderUnsigned(h, REPEAT_MAX_SHIFT_DAYS)) + index % DAY_MS;
     boolean later = h < 0;
     return later && first + shift < snapshotEpochMs ? first + shift : first - shift;
   }
@@ -404,7 +432,7 @@ public final class DatasetGenerator {
       int at = r.nextInt(100);
       ActivityType t = at < 35 ? ActivityType.SEARCH : at < 75 ? ActivityType.VIEW
           : at < 90 ? ActivityType.SAVE : ActivityType.ENQUIRY;
-      long when = lastActive - (k == 0 ? 0 : (long) (r.nextDouble() * 14 * DAY_MS));
+      long when = lastActive - (k == 0 ? 0 : (long) (r.nextDouble() * ACTIVITY_SPAN_MS));
       activity.add(new Activity(t, "l-" + r.between(100_000_000, 999_999_999),
           Instant.ofEpochMilli(when)));
     }
@@ -519,10 +547,13 @@ public final class DatasetGenerator {
         default -> render(s, "activity", "{}");
       });
       case MISSING_FIELD -> ascii(render(s, r.pick(REQUIRED), null));
-      case OUT_OF_RANGE -> ascii(switch (r.nextInt(4)) {
+      case OUT_OF_RANGE -> ascii(switch (r.nextInt(7)) {
         case 0 -> render(s, "bedrooms", Integer.toString(r.between(11, 40)));
         case 1 -> render(s, "bedrooms", "-1");
         case 2 -> render(s, "priceMin", Long.toString(-r.between(1, 100_000)));
+        case 3 -> render(s, "lastActive", str(NEVER));
+        case 4 -> render(s, "lastActive", str(Instant.EPOCH.toString())); // an unset date
+        case 5 -> render(s, "activity", oneActivity("view", Instant.EPOCH));
         default -> render(s, "priceMin", Long.toString(p.priceMax() + r.between(1, 50) * 1000L));
       });
       case INVALID_VALUE -> ascii(switch (r.nextInt(7)) {
@@ -532,9 +563,7 @@ public final class DatasetGenerator {
         case 3 -> render(s, "state", str(r.pick(new String[] {"XX", "Victoria", "nsw", "N.S.W."})));
         case 4 -> render(s, "intent", str("lease"));
         case 5 -> render(s, "lastActive", str("yesterday"));
-        default -> render(s, "activity",
-            "[{\"type\":\"click\",\"listingId\":\"l-123456789\",\"at\":"
-                + str(p.lastActive().toString()) + "}]");
+        default -> render(s, "activity", oneActivity("click", p.lastActive()));
       });
       case NOT_AN_OBJECT -> ascii(switch (r.nextInt(3)) {
         case 0 -> "[" + good + "]";
@@ -551,6 +580,11 @@ public final class DatasetGenerator {
       return body;
     }
     return gzip(body);
+  }
+
+  /** An activity array of one entry, raw JSON. */
+  private static String oneActivity(String type, Instant at) {
+    return "[{\"type\":" + str(type) + ",\"listingId\":\"l-123456789\",\"at\":" + str(at.toString()) + "}]";
   }
 
   private static byte[] invalidUtf8(Snapshot s, SplitMix64 r) {

@@ -3,6 +3,7 @@ package audience.generator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import audience.contract.ContractLimits;
 import audience.contract.ContractParser;
 import audience.contract.MemberProfile;
 import audience.contract.ParseResult;
@@ -10,8 +11,11 @@ import audience.contract.RejectionKind;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -25,9 +29,42 @@ import java.util.regex.Pattern;
 
 class DatasetGeneratorTest {
 
-  private static final ContractParser PARSER = new ContractParser(ContractParser.DEFAULT_MAX_BYTES);
+  /**
+   * The strictest parser a data set anchored at the default snapshot date may meet: its clock reads the start
+   * of that date, with no skew allowed.
+   */
+  private static final ContractParser PARSER = parserAt(DatasetGenerator.DEFAULT_SNAPSHOT_DATE);
   private static final GeneratorSpec SPEC =
       new GeneratorSpec(3_000, 80, 42L, "audience-raw", "raw/", 0.3);
+
+  private static ContractParser parserAt(LocalDate snapshotDate) {
+    Clock startOfDay = Clock.fixed(snapshotDate.atStartOfDay(ZoneOffset.UTC).toInstant(), ZoneOffset.UTC);
+    return new ContractParser(new ContractLimits(ContractParser.DEFAULT_MAX_BYTES, startOfDay, Duration.ZERO));
+  }
+
+  /** Parses every file of {@code g} with {@code parser} and checks it against its expectation; the kinds seen. */
+  private static Set<RejectionKind> assertEveryFileParsesAsExpected(DatasetGenerator g, ContractParser parser) {
+    Set<RejectionKind> seen = EnumSet.noneOf(RejectionKind.class);
+    for (int i = 0; i < g.files(); i++) {
+      GeneratedFile f = g.file(i);
+      ParseResult r = parser.parse(f.key(), f.body());
+      if (f.expectation() instanceof Expectation.Good good) {
+        assertThat(r).as("file %d %s", i, f.key()).isInstanceOf(ParseResult.Valid.class);
+        MemberProfile p = ((ParseResult.Valid) r).profile();
+        assertThat(p.memberId()).isEqualTo(good.memberId());
+        assertThat(p.lastActive()).isEqualTo(good.lastActive());
+        assertThat(p).isEqualTo(g.expectedProfile(i));
+      } else {
+        Expectation.Bad bad = (Expectation.Bad) f.expectation();
+        assertThat(r).as("file %d %s", i, f.key()).isInstanceOf(ParseResult.Invalid.class);
+        assertThat(((ParseResult.Invalid) r).rejection().kind())
+            .as("file %d: %s", i, ((ParseResult.Invalid) r).rejection().reason())
+            .isEqualTo(bad.kind());
+        seen.add(bad.kind());
+      }
+    }
+    return seen;
+  }
 
   @Test
   void sameSpecSameBytesOtherSeedOtherBytes() {
@@ -81,7 +118,6 @@ class DatasetGeneratorTest {
   @Test
   void everyFileParsesAsExpected() {
     DatasetGenerator g = new DatasetGenerator(SPEC);
-    Set<RejectionKind> seen = EnumSet.noneOf(RejectionKind.class);
     Set<String> keys = new HashSet<>();
     Pattern key = Pattern.compile("raw/2025-06-30/part-\\d{4}/m-[0-9a-z]{13}\\.json(\\.gz)?");
     for (int i = 0; i < SPEC.files(); i++) {
@@ -90,24 +126,36 @@ class DatasetGeneratorTest {
       assertThat(f.key()).isEqualTo(g.key(i));
       assertThat(f.expectation()).isEqualTo(g.expectation(i));
       assertThat(keys.add(f.key())).as("unique key %s", f.key()).isTrue();
-      ParseResult r = PARSER.parse(f.key(), f.body());
       if (f.expectation() instanceof Expectation.Good good) {
-          assertThat(r).as("file %d %s", i, f.key()).isInstanceOf(ParseResult.Valid.class);
-          MemberProfile p = ((ParseResult.Valid) r).profile();
-          assertThat(p.memberId()).isEqualTo(good.memberId());
-          assertThat(p.lastActive()).isEqualTo(good.lastActive());
-          assertThat(p).isEqualTo(g.expectedProfile(i));
-          assertThat(f.key()).contains("/" + p.memberId() + ".json");
-      } else {
-          Expectation.Bad bad = (Expectation.Bad) f.expectation();
-          assertThat(r).as("file %d %s", i, f.key()).isInstanceOf(ParseResult.Invalid.class);
-          assertThat(((ParseResult.Invalid) r).rejection().kind())
-              .as("file %d: %s", i, ((ParseResult.Invalid) r).rejection().reason())
-              .isEqualTo(bad.kind());
-          seen.add(bad.kind());
+        assertThat(f.key()).contains("/" + good.memberId() + ".json");
       }
     }
-    assertThat(seen).containsExactlyInAnyOrderElementsOf(DatasetGenerator.BAD_KINDS);
+    assertThat(assertEveryFileParsesAsExpected(g, PARSER))
+        .containsExactlyInAnyOrderElementsOf(DatasetGenerator.BAD_KINDS);
+  }
+
+  @Test
+  void goodFilesAreValidFromTheStartOfTheirSnapshotDateEvenAtTheEarliestDate() {
+    // every instant of a good file lies in [2000-01-01, start of the snapshot date): the ground truth holds for a
+    // parser whose clock reads the start of that date with no skew, and so for any later clock
+    GeneratorSpec spec = new GeneratorSpec(3_000, 80, 13L, "audience-raw", "", 0.2);
+    LocalDate earliest = DatasetGenerator.EARLIEST_SNAPSHOT_DATE;
+    assertThat(earliest.atStartOfDay(ZoneOffset.UTC).toInstant())
+        .isAfter(ContractParser.EARLIEST_INSTANT).isBefore(ContractParser.EARLIEST_INSTANT.plus(Duration.ofDays(180)));
+    DatasetGenerator g = new DatasetGenerator(spec, earliest);
+    assertThat(assertEveryFileParsesAsExpected(g, parserAt(earliest)))
+        .containsExactlyInAnyOrderElementsOf(DatasetGenerator.BAD_KINDS);
+    Instant snapshot = earliest.atStartOfDay(ZoneOffset.UTC).toInstant();
+    for (int i = 0; i < g.files(); i++) {
+      if (!g.isBad(i)) {
+        MemberProfile p = g.expectedProfile(i);
+        assertThat(p.lastActive()).isBefore(snapshot).isAfterOrEqualTo(ContractParser.EARLIEST_INSTANT);
+        p.activity().forEach(a -> assertThat(a.at()).isAfterOrEqualTo(ContractParser.EARLIEST_INSTANT));
+      }
+    }
+    assertThatThrownBy(() -> new DatasetGenerator(spec, earliest.minusDays(1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("snapshotDate must be on or after " + earliest);
   }
 
   @Test
@@ -141,6 +189,11 @@ class DatasetGeneratorTest {
     assertThat(details.get(RejectionKind.WRONG_TYPE).size()).isGreaterThanOrEqualTo(5);
     assertThat(details.get(RejectionKind.MISSING_FIELD).size()).isGreaterThanOrEqualTo(8);
     assertThat(details.get(RejectionKind.BAD_GZIP)).hasSize(3);
+    // out of range: numbers and instants, the instants named by field and bound
+    assertThat(details.get(RejectionKind.OUT_OF_RANGE)).contains(
+        "lastActive is after #-#-#T#:#:#Z (now + max clock skew PT#S)",
+        "lastActive is before #-#-#T#:#:#Z",
+        "activity[#].at is before #-#-#T#:#:#Z");
   }
 
   @Test

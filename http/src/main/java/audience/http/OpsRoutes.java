@@ -111,11 +111,25 @@ public final class OpsRoutes extends AllDirectives {
       return complete(JsonSupport.error(json, StatusCodes.BAD_REQUEST, "invalid ingestion request: " + refused.reason()));
     }
     var spec = ((TriggerMessage.Run) parsed).spec();
-    return onComplete(ingestion.start(spec), t -> complete(t.isSuccess()
-        ? JsonSupport.response(json, t.get().created() ? StatusCodes.ACCEPTED : StatusCodes.OK,
-            Map.of("runId", t.get().runId(), "created", t.get().created(), "bucket", spec.bucket(),
-                "prefix", spec.prefix()))
-        : failure(t.failed().get())));
+    boolean idempotent = hasUploadId(body);
+    return onComplete(ingestion.start(spec), t -> {
+      if (t.isFailure()) return complete(failure(t.failed().get()));
+      Map<String, Object> answer = new java.util.LinkedHashMap<>(Map.of("runId", t.get().runId(),
+          "created", t.get().created(), "bucket", spec.bucket(), "prefix", spec.prefix(), "idempotent", idempotent));
+      if (!idempotent) answer.put("note", NOT_IDEMPOTENT);
+      return complete(JsonSupport.response(json, t.get().created() ? StatusCodes.ACCEPTED : StatusCodes.OK, answer));
+    });
+  }
+
+  private static final String NOT_IDEMPOTENT = "no uploadId: every such request starts a new run; send an uploadId"
+      + " to make the request safe to repeat";
+
+  private boolean hasUploadId(String body) {
+    try {
+      return json.readTree(body).hasNonNull("uploadId");
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return false; // the parser already accepted the body
+    }
   }
 
   private Route control(String id, Function<String, CompletionStage<IngestionRun.View>> action) {

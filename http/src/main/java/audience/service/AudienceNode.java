@@ -44,7 +44,7 @@ public final class AudienceNode implements AutoCloseable {
       BatchWriter writer = new BatchWriter(aws.dynamo(), settings.ingestion().retry());
       var r = settings.resources();
       Guardian.Dependencies deps = new Guardian.Dependencies(settings, aws, resources,
-          new MemberStore(aws.dynamo(), r.membersTable(), writer),
+          MemberStore.of(aws.dynamo(), settings, Clock.systemUTC()),
           new QuarantineStore(aws.dynamo(), r.quarantineTable(), writer, settings.ingestion().quarantineRetention()),
           new RunStore(aws.dynamo(), r.runsTable()), Clock.systemUTC());
       CompletableFuture<Guardian.Wiring> ready = new CompletableFuture<>();

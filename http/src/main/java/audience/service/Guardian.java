@@ -3,6 +3,7 @@ package audience.service;
 import audience.aws.AwsClients;
 import audience.aws.Bootstrap;
 import audience.config.Settings;
+import audience.contract.ContractLimits;
 import audience.contract.ContractParser;
 import audience.ingestion.BucketCheck;
 import audience.ingestion.ChunkProcessor;
@@ -10,6 +11,7 @@ import audience.ingestion.DoneNotifier;
 import audience.ingestion.FileListing;
 import audience.ingestion.Ingestion;
 import audience.ingestion.IngestionDone;
+import audience.ingestion.StallNotifier;
 import audience.ingestion.TriggerListener;
 import audience.store.MemberStore;
 import audience.store.QuarantineStore;
@@ -74,15 +76,21 @@ public final class Guardian {
                                                       ActorRef<Topic.Command<IngestionDone>> doneTopic,
                                                       Materializer materializer) {
     var settings = deps.settings().ingestion();
-    ChunkProcessor processor = new ChunkProcessor(deps.aws().s3(), new ContractParser(settings.maxFileBytes()),
+    ChunkProcessor processor = new ChunkProcessor(deps.aws().s3(), contractParser(settings, deps.clock()),
         deps.members(), deps.quarantine(), settings, materializer, deps.clock());
     FileListing prefix = FileListing.s3(deps.aws().s3(), settings.retry());
     FileListing redrive = FileListing.quarantined(deps.quarantine(), deps.aws().s3(), settings.retry());
     FileListing listing = (spec, startAfter, maxKeys) ->
         (spec.redriveOf() == null ? prefix : redrive).page(spec, startAfter, maxKeys);
     return new Ingestion.Dependencies(BucketCheck.s3(deps.aws().s3()), listing, processor::process, deps.runs(),
-        DoneNotifier.sns(deps.aws().sns(), deps.resources().notificationsTopicArn()), doneTopic, settings,
+        DoneNotifier.sns(deps.aws().sns(), deps.resources().notificationsTopicArn()),
+        StallNotifier.sns(deps.aws().sns(), deps.resources().notificationsTopicArn()), doneTopic, settings,
         deps.clock());
+  }
+
+  /** The data contract's parser as the settings configure it, "now" from {@code clock}. */
+  public static ContractParser contractParser(Settings.IngestionSettings settings, Clock clock) {
+    return new ContractParser(new ContractLimits(settings.maxFileBytes(), clock, settings.maxClockSkew()));
   }
 
   private static void wakeUnfinished(Ingestion ingestion) {

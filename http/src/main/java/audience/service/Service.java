@@ -2,6 +2,7 @@ package audience.service;
 
 import audience.config.Settings;
 import audience.http.HttpServer;
+import audience.http.MembersRoutes;
 import audience.http.OpsRoutes;
 import org.apache.pekko.http.javadsl.ServerBinding;
 
@@ -12,7 +13,8 @@ public record Service(AudienceNode node, ServerBinding binding) implements AutoC
     AudienceNode node = AudienceNode.start(settings);
     try {
       ServerBinding binding = HttpServer.start(node.system(), settings.http(),
-          new OpsRoutes(node.wiring().ingestion(), node.dependencies().quarantine()).routes());
+          new OpsRoutes(node.wiring().ingestion(), node.dependencies().quarantine()).routes()
+              .orElse(new MembersRoutes(node.dependencies().members()).routes()));
       return new Service(node, binding);
     } catch (RuntimeException e) {
       node.close();

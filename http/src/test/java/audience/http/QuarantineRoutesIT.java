@@ -128,7 +128,7 @@ class QuarantineRoutesIT {
     assertThat(readInPages(redriveId, null)).singleElement()
         .satisfies(e -> assertThat(e.path("fileKey").asText()).isEqualTo(deleted));
     for (int i = 1; i < keys.size(); i++) {
-      var member = node.dependencies().members().newest("m-fixed" + i).join().orElseThrow();
+      var member = node.dependencies().members().current("m-fixed" + i).join().orElseThrow();
       assertThat(member.get(MemberStore.SOURCE_KEY).s()).isEqualTo(keys.get(i));
       assertThat(member.get(MemberStore.RUN_ID).s()).isEqualTo(redriveId);
     }

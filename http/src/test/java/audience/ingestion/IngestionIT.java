@@ -110,7 +110,7 @@ class IngestionIT {
     // Newest lastActive wins for members that appear in several files.
     Map<String, Instant> newest = generator.expectedNewest();
     newest.entrySet().stream().limit(300).forEach(e -> {
-      var item = deps.members().newest(e.getKey()).join().orElseThrow();
+      var item = deps.members().current(e.getKey()).join().orElseThrow();
       assertThat(Long.parseLong(item.get(MemberStore.LAST_ACTIVE).n())).isEqualTo(e.getValue().toEpochMilli());
     });
 

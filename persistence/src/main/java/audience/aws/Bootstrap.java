@@ -19,9 +19,9 @@ import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.TableStatus;
-import software.amazon.awssdk.services.dynamodb.model.TimeToLiveDescription;
-import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
@@ -36,11 +36,10 @@ import java.util.concurrent.CompletionException;
  * runs against the emulators and against AWS. Every step is idempotent.
  */
 public final class Bootstrap {
+  private static final int HTTP_BAD_REQUEST = 400;
   private static final Logger log = LoggerFactory.getLogger(Bootstrap.class);
   private static final Duration TABLE_ACTIVE_TIMEOUT = Duration.ofMinutes(5);
   private static final Duration TABLE_POLL = Duration.ofMillis(250);
-  /** What an endpoint without an operation (dynalite and UpdateTimeToLive) answers. */
-  private static final String UNKNOWN_OPERATION = "UnknownOperationException";
 
   /** What the rest of the service addresses by ARN or URL. */
   public record Resolved(String triggerTopicArn, String triggerQueueUrl, String notificationsTopicArn) {}
@@ -63,17 +62,15 @@ public final class Bootstrap {
     String notifications = topicArn(resources.notificationsTopic());
     String queueUrl = queueUrl(resources.triggerQueue());
     if (resources.bootstrap()) subscribeQueue(triggerTopic, queueUrl);
-    log.info("bootstrap done: tables {}, {}, {}, {}, {}; bucket {}; trigger {} -> {}; notifications {}",
-        resources.membersTable(), resources.quarantineTable(), resources.runsTable(), resources.journalTable(),
+    log.info("bootstrap done: tables {}, {}, {}, {}, {}, {}, {}; bucket {}; trigger {} -> {}; notifications {}",
+        resources.membersTable(), resources.memberFilesTable(), resources.suppressionTable(), resources.quarantineTable(), resources.runsTable(), resources.journalTable(),
         resources.snapshotTable(), resources.rawBucket(), triggerTopic, queueUrl, notifications);
     return new Resolved(triggerTopic, queueUrl, notifications);
   }
 
-  /** The members table's layout (hash memberId, range lastActive), under any name. */
+  /** The members table's layout (one current item per member: hash memberId), under any name. */
   public static CreateTableRequest.Builder membersLayout(String table) {
-    return CreateTableRequest.builder().tableName(table)
-        .attributeDefinitions(attr("memberId", ScalarAttributeType.S), attr("lastActive", ScalarAttributeType.N))
-        .keySchema(key("memberId", KeyType.HASH), key("lastActive", KeyType.RANGE));
+    return hashKeyLayout(table, "memberId");
   }
 
   /** A table with one string hash key. */
@@ -92,8 +89,11 @@ public final class Bootstrap {
 
   void createTables() {
     createTable(membersLayout(resources.membersTable()));
+    createTable(hashKeyLayout(resources.memberFilesTable(), "sourceKey"));
+    enableTtl(aws.dynamo(), resources.memberFilesTable(), "expiresAt");
+    createTable(hashKeyLayout(resources.suppressionTable(), "memberId"));
     createTable(quarantineLayout(resources.quarantineTable()));
-    enableTimeToLive(aws.dynamo(), resources.quarantineTable(), QuarantineLayout.EXPIRES_AT);
+    enableTtl(aws.dynamo(), resources.quarantineTable(), QuarantineLayout.EXPIRES_AT);
     createTable(hashKeyLayout(resources.runsTable(), "runId"));
     // pekko-persistence-dynamodb layout: par/num plus a keys-only GSI on num for currentPersistenceIds.
     createTable(CreateTableRequest.builder().tableName(resources.journalTable())
@@ -116,17 +116,37 @@ public final class Bootstrap {
   }
 
   /**
-   * Creates the table (on demand billing) unless it exists, then waits until it is ACTIVE. A table that exists with
-   * another key schema is refused: this version could neither write nor read it.
+   * Turns on DynamoDB's time to live on {@code attribute} (epoch seconds). An emulator without TTL (dynalite) is
+   * told so in the log and rows there simply stay; on AWS a failure is an error.
    */
+  public static void enableTtl(DynamoDbAsyncClient dynamo, String table, String attribute) {
+    try {
+      dynamo.updateTimeToLive(b -> b.tableName(table).timeToLiveSpecification(t -> t.enabled(true)
+          .attributeName(attribute))).join();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause();
+      boolean alreadyOn = cause instanceof DynamoDbException d && d.getMessage() != null
+          && d.getMessage().contains("already enabled");
+      boolean unsupported = cause instanceof DynamoDbException d && d.statusCode() == HTTP_BAD_REQUEST && !alreadyOn
+          && d.getMessage() != null && d.getMessage().contains("UnknownOperation");
+      if (alreadyOn) return;
+      if (unsupported) {
+        log.info("table {}: this DynamoDB has no time to live; {} rows are kept", table, attribute);
+        return;
+      }
+      throw e;
+    }
+  }
+
+  /** Creates the table (on demand billing) unless it exists, then waits until it is ACTIVE. */
   public static void createTable(DynamoDbAsyncClient dynamo, CreateTableRequest.Builder request) {
     CreateTableRequest r = request.billingMode(BillingMode.PAY_PER_REQUEST).build();
     try {
-      List<KeySchemaElement> existing = dynamo.describeTable(b -> b.tableName(r.tableName())).join().table().keySchema();
-      if (!keys(existing).equals(keys(r.keySchema()))) {
-        throw new IllegalStateException("table " + r.tableName() + " exists with key schema " + keys(existing)
-            + " but this version needs " + keys(r.keySchema()) + ": move its data and delete it, or point "
-            + "audience.resources at a new table name (a local devstack: delete its folder, e.g. run/devstack)");
+      var existing = dynamo.describeTable(b -> b.tableName(r.tableName())).join().table();
+      if (!new java.util.HashSet<>(existing.keySchema()).equals(new java.util.HashSet<>(r.keySchema()))) {
+        throw new IllegalStateException("table " + r.tableName() + " exists with key schema " + existing.keySchema()
+            + ", expected " + r.keySchema() + " (a layout from an older version: delete the table, or configure"
+            + " another name under audience.resources)");
       }
     } catch (CompletionException e) {
       if (!(e.getCause() instanceof ResourceNotFoundException)) throw e;
@@ -138,38 +158,6 @@ public final class Bootstrap {
       }
     }
     awaitActive(dynamo, r.tableName());
-  }
-
-  private static List<String> keys(List<KeySchemaElement> schema) {
-    return schema.stream().map(k -> k.attributeName() + " " + k.keyTypeAsString()).toList();
-  }
-
-  /**
-   * Has DynamoDB delete the table's rows once the epoch seconds in {@code attribute} are past. dynalite has no
-   * UpdateTimeToLive (it answers UnknownOperationException): tolerated with a log line, rows never expire there.
-   */
-  public static void enableTimeToLive(DynamoDbAsyncClient dynamo, String table, String attribute) {
-    try {
-      TimeToLiveDescription now = dynamo.describeTimeToLive(b -> b.tableName(table)).join().timeToLiveDescription();
-      boolean on = now.timeToLiveStatus() == TimeToLiveStatus.ENABLED
-          || now.timeToLiveStatus() == TimeToLiveStatus.ENABLING;
-      if (on && attribute.equals(now.attributeName())) return;
-      if (on) {
-        throw new IllegalStateException("table " + table + " expires rows by attribute " + now.attributeName()
-            + ", this version writes " + attribute + ": disable its TTL or point audience.resources at a new table");
-      }
-      dynamo.updateTimeToLive(b -> b.tableName(table)
-          .timeToLiveSpecification(t -> t.enabled(true).attributeName(attribute))).join();
-      log.info("table {}: rows expire by {} (TTL enabled)", table, attribute);
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof DynamoDbException d && d.awsErrorDetails() != null
-          && UNKNOWN_OPERATION.equals(d.awsErrorDetails().errorCode())) {
-        log.info("table {}: this DynamoDB endpoint has no UpdateTimeToLive (an emulator); its rows will not expire",
-            table);
-        return;
-      }
-      throw e;
-    }
   }
 
   private static void awaitActive(DynamoDbAsyncClient dynamo, String table) {
@@ -195,12 +183,24 @@ public final class Bootstrap {
         throw e;
       }
       try {
-        aws.s3().createBucket(b -> b.bucket(bucket)).join();
+        aws.s3().createBucket(createBucketRequest(bucket, aws.s3().serviceClientConfiguration().region())).join();
         log.info("created bucket {}", bucket);
       } catch (CompletionException c) {
         if (!(c.getCause() instanceof BucketAlreadyOwnedByYouException)) throw c;
       }
     }
+  }
+
+  /**
+   * CreateBucket for {@code region}: outside us-east-1, S3 refuses a bucket without a location constraint
+   * ({@code IllegalLocationConstraintException}); in us-east-1 it refuses one that names the region.
+   */
+  static CreateBucketRequest createBucketRequest(String bucket, Region region) {
+    CreateBucketRequest.Builder b = CreateBucketRequest.builder().bucket(bucket);
+    if (!Region.US_EAST_1.equals(region)) {
+      b.createBucketConfiguration(c -> c.locationConstraint(region.id()));
+    }
+    return b.build();
   }
 
   /** CreateTopic is idempotent in SNS: it returns the existing topic's ARN. */

@@ -1,49 +1,179 @@
 package audience.store;
 
+import audience.config.Settings;
+import audience.config.Settings.Retry;
 import audience.contract.Activity;
 import audience.contract.MemberProfile;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
- * The members table. One item per member snapshot: hash key memberId, range key lastActive (epoch millis),
- * so concurrent writers never overwrite a newer snapshot with an older one, whatever the processing order;
- * the member's current profile is the item with the greatest lastActive ({@link #newest}).
- * Each item remembers the file it came from ({@code sourceKey}) so a run can be checked against its listing.
+ * The member store: one current item per member in the members table (hash key memberId). A snapshot replaces
+ * the item only when it is newer: a conditional put, so whatever the order in which files are processed, and
+ * however often one is redone, the newest {@code lastActive} wins; equal instants are decided by the greater source
+ * key. Reading every current member is one scan of that table, whatever the number of past runs.
+ *
+ * <p>Beside it, the member-files table records which file gave which snapshot (no personal data; rows expire after
+ * {@code audience.members.history-retention}): how a run is audited against its listing. Erased members are
+ * deleted and put on the suppression list, which every export must respect.
  */
 public final class MemberStore {
   public static final String MEMBER_ID = "memberId";
   public static final String LAST_ACTIVE = "lastActive";
   public static final String SOURCE_KEY = "sourceKey";
   public static final String RUN_ID = "runId";
+  public static final String EXPIRES_AT = "expiresAt";
+  public static final String FORGOTTEN_AT = "forgottenAt";
+
+  /** Newer wins; equal instants: the greater source key, so the outcome never depends on the order. */
+  private static final String NEWER = "attribute_not_exists(#m) OR #la < :la OR (#la = :la AND #sk < :sk)";
+  private static final String VALIDATION = "ValidationException";
 
   private final DynamoDbAsyncClient dynamo;
-  private final String table;
+  private final Tables tables;
   private final BatchWriter writer;
+  private final Retry retry;
+  private final Duration historyRetention;
+  private final Clock clock;
 
-  public MemberStore(DynamoDbAsyncClient dynamo, String table, BatchWriter writer) {
+  /** The three tables of the member store. */
+  public record Tables(String members, String memberFiles, String suppression) {}
+
+  public MemberStore(DynamoDbAsyncClient dynamo, Tables tables, BatchWriter writer, Retry retry,
+                     Duration historyRetention, Clock clock) {
     this.dynamo = dynamo;
-    this.table = table;
+    this.tables = tables;
     this.writer = writer;
+    this.retry = retry;
+    this.historyRetention = historyRetention;
+    this.clock = clock;
   }
 
-  public String table() {
-    return table;
+  /** The member store as configured ({@code audience.resources.*}, {@code audience.members}, ingestion retries). */
+  public static MemberStore of(DynamoDbAsyncClient dynamo, Settings settings, Clock clock) {
+    var r = settings.resources();
+    Retry retry = settings.ingestion().retry();
+    return new MemberStore(dynamo, new Tables(r.membersTable(), r.memberFilesTable(), r.suppressionTable()),
+        new BatchWriter(dynamo, retry), retry, settings.members().historyRetention(), clock);
+  }
+
+  public Tables tables() {
+    return tables;
   }
 
   /** A parsed member with where it came from. */
   public record Snapshot(MemberProfile profile, String sourceKey, String runId) {}
 
-  /** Writes up to 25 snapshots in one BatchWriteItem (with retries). Repeating a write is harmless. */
-  public CompletableFuture<Void> write(List<Snapshot> snapshots) {
-    return writer.put(table, snapshots.stream().map(MemberStore::toItem).toList(),
-        item -> item.get(MEMBER_ID).s() + "\u0000" + item.get(LAST_ACTIVE).n());
+  /** What became of one snapshot. */
+  public sealed interface Written {
+    Snapshot snapshot();
+
+    /** It is now the member's current item. */
+    record Current(Snapshot snapshot) implements Written {}
+
+    /** A newer snapshot (or an equally new one from a greater key) was already current: nothing to do. */
+    record Superseded(Snapshot snapshot) implements Written {}
+
+    /** DynamoDB refuses to store this item, however often asked: the file's own fault. */
+    record Refused(Snapshot snapshot, String reason) implements Written {}
+
+    /** Still failing after the retries (throttling, server errors, timeouts): worth a redo later. */
+    record Failed(Snapshot snapshot, Throwable error) implements Written {}
+  }
+
+  /**
+   * Stores each snapshot that is newer than its member's current item, and records the stored files in the
+   * member-files table (one BatchWriteItem for the lot, at most 25). Each snapshot has its own outcome; throttling
+   * and server errors are retried with backoff, and a snapshot still failing after that is {@link Written.Failed}.
+   * The stage fails only when the member-files write does. Repeating is harmless.
+   */
+  public CompletableFuture<List<Written>> write(List<Snapshot> snapshots) {
+    List<CompletableFuture<Written>> puts = snapshots.stream().map(this::putIfNewer).toList();
+    return CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new)).thenCompose(v -> {
+      List<Written> written = puts.stream().map(CompletableFuture::join).toList();
+      List<Map<String, AttributeValue>> files = new ArrayList<>();
+      for (Written w : written) {
+        if (w instanceof Written.Current || w instanceof Written.Superseded) files.add(fileItem(w.snapshot()));
+      }
+      return writer.put(tables.memberFiles(), files, item -> item.get(SOURCE_KEY).s()).thenApply(x -> written);
+    });
+  }
+
+  private CompletableFuture<Written> putIfNewer(Snapshot snapshot) {
+    MemberProfile p = snapshot.profile();
+    Map<String, AttributeValue> item;
+    try {
+      item = toItem(snapshot);
+    } catch (RuntimeException e) { // e.g. an instant the contract admits but epoch millis cannot hold
+      return CompletableFuture.completedFuture(new Written.Refused(snapshot,
+          "cannot be made into an item (" + e.getClass().getSimpleName() + ")"));
+    }
+    return Retrying.call(retry, () -> dynamo.putItem(b -> b.tableName(tables.members()).item(item)
+            .conditionExpression(NEWER)
+            .expressionAttributeNames(Map.of("#m", MEMBER_ID, "#la", LAST_ACTIVE, "#sk", SOURCE_KEY))
+            .expressionAttributeValues(Map.of(":la", n(p.lastActive().toEpochMilli()),
+                ":sk", s(snapshot.sourceKey())))))
+        .<Written>thenApply(r -> new Written.Current(snapshot))
+        .exceptionally(error -> {
+          Throwable cause = Retrying.unwrap(error);
+          if (cause instanceof ConditionalCheckFailedException) return new Written.Superseded(snapshot);
+          if (cause instanceof DynamoDbException e && VALIDATION.equals(errorCode(e))) {
+            return new Written.Refused(snapshot, refusal(e));
+          }
+          return new Written.Failed(snapshot, cause);
+        });
+  }
+
+  private static String errorCode(DynamoDbException e) {
+    return e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode();
+  }
+
+  /** DynamoDB's own words name the rule broken, not the value; a message that quotes an address is left out. */
+  private static String refusal(DynamoDbException e) {
+    String message = e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorMessage();
+    boolean safe = message != null && !message.isBlank() && !message.contains("@");
+    return "DynamoDB refused the item (" + VALIDATION + (safe ? ": " + message : "") + ")";
+  }
+
+  /** The member's current item, if any. */
+  public CompletableFuture<Optional<Map<String, AttributeValue>>> current(String memberId) {
+    return dynamo.getItem(b -> b.tableName(tables.members()).key(Map.of(MEMBER_ID, s(memberId))).consistentRead(true))
+        .thenApply(r -> r.hasItem() && !r.item().isEmpty() ? Optional.of(r.item()) : Optional.empty());
+  }
+
+  /** Every current member, {@code segments} parallel scan segments; {@code projection} null for whole items. */
+  public CompletableFuture<Void> scanCurrent(String projection, int segments, Consumer<Map<String, AttributeValue>> each) {
+    return TableScan.scan(dynamo, tables.members(), projection, segments, each);
+  }
+
+  /**
+   * Erasure: the member goes on the suppression list first (so a crash in between still leaves them suppressed),
+   * then their current item is deleted. Idempotent; answers whether a current item existed.
+   */
+  public CompletableFuture<Boolean> forget(String memberId) {
+    Map<String, AttributeValue> suppressed = Map.of(MEMBER_ID, s(memberId), FORGOTTEN_AT, s(clock.instant().toString()));
+    return Retrying.call(retry, () -> dynamo.putItem(b -> b.tableName(tables.suppression()).item(suppressed)))
+        .thenCompose(v -> Retrying.call(retry, () -> dynamo.deleteItem(b -> b.tableName(tables.members())
+            .key(Map.of(MEMBER_ID, s(memberId))).returnValues("ALL_OLD"))))
+        .thenApply(r -> r.hasAttributes() && !r.attributes().isEmpty());
+  }
+
+  /** Whether the member was erased: exports leave such members out. */
+  public CompletableFuture<Boolean> suppressed(String memberId) {
+    return dynamo.getItem(b -> b.tableName(tables.suppression()).key(Map.of(MEMBER_ID, s(memberId)))
+        .consistentRead(true)).thenApply(r -> r.hasItem() && !r.item().isEmpty());
   }
 
   /** DynamoDB's item size limit. */
@@ -51,20 +181,37 @@ public final class MemberStore {
   private static final int FIXED_FIELDS_BYTES = 512;
   private static final int ACTIVITY_OVERHEAD_BYTES = 64;
 
-  /** An upper estimate of the stored item's size: a valid file larger than DynamoDB allows must be refused, not retried. */
+  /**
+   * An upper estimate of the stored item's size, in UTF-8 bytes as DynamoDB counts them: a valid file larger than
+   * DynamoDB allows is quarantined as OVERSIZE before any write.
+   */
   public static long estimatedItemBytes(MemberProfile p, String sourceKey) {
-    long bytes = FIXED_FIELDS_BYTES + p.email().length() + p.suburb().length() + sourceKey.length();
-    for (Activity a : p.activity()) bytes += ACTIVITY_OVERHEAD_BYTES + a.listingId().length();
+    long bytes = FIXED_FIELDS_BYTES + utf8Bytes(p.email()) + utf8Bytes(p.suburb()) + 2L * utf8Bytes(sourceKey);
+    for (Activity a : p.activity()) bytes += ACTIVITY_OVERHEAD_BYTES + utf8Bytes(a.listingId());
     return bytes;
   }
 
-  /** The member's newest snapshot, if any. */
-  public CompletableFuture<Optional<Map<String, AttributeValue>>> newest(String memberId) {
-    return dynamo.query(b -> b.tableName(table)
-            .keyConditionExpression("memberId = :m")
-            .expressionAttributeValues(Map.of(":m", s(memberId)))
-            .scanIndexForward(false).limit(1))
-        .thenApply(r -> r.items().stream().findFirst());
+  /** The length of {@code s} in UTF-8, without encoding it. */
+  static long utf8Bytes(String s) {
+    long bytes = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) bytes += 1;
+      else if (c < 0x800) bytes += 2;
+      else if (Character.isHighSurrogate(c)) {
+        bytes += 4;
+        i++; // the low surrogate is part of the same code point
+      } else bytes += 3;
+    }
+    return bytes;
+  }
+
+  /** The member-files row of a stored snapshot: which file, which member, which run; no personal data. */
+  private Map<String, AttributeValue> fileItem(Snapshot snapshot) {
+    long expires = clock.instant().plus(historyRetention).getEpochSecond();
+    return Map.of(SOURCE_KEY, s(snapshot.sourceKey()), MEMBER_ID, s(snapshot.profile().memberId()),
+        LAST_ACTIVE, n(snapshot.profile().lastActive().toEpochMilli()), RUN_ID, s(snapshot.runId()),
+        EXPIRES_AT, n(expires));
   }
 
   /** The item a snapshot is stored as. */

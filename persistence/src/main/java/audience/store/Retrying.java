@@ -6,6 +6,7 @@ import software.amazon.awssdk.core.exception.SdkServiceException;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -38,10 +39,14 @@ public final class Retrying {
     }).thenCompose(Function.identity());
   }
 
-  /** Runs {@code next} after the backoff for attempt {@code n}. */
+  /**
+   * Runs {@code next} after the backoff for attempt {@code n}, with "equal jitter" (half the backoff plus a random
+   * part of the other half), so that callers throttled together do not come back together.
+   */
   public static <T> CompletableFuture<T> after(Retry retry, int n, Supplier<CompletableFuture<T>> next) {
-    return CompletableFuture.supplyAsync(next,
-            CompletableFuture.delayedExecutor(retry.backoff(n).toMillis(), TimeUnit.MILLISECONDS))
+    long backoff = retry.backoff(n).toMillis();
+    long delay = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+    return CompletableFuture.supplyAsync(next, CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS))
         .thenCompose(Function.identity());
   }
 }

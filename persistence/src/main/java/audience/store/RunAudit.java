@@ -13,7 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Checks a run by reading the stores back, not by trusting counters: every key listed under the run's prefix
- * must be found exactly once, either as a member snapshot written by the run or in the run's quarantine.
+ * must be found exactly once, either in the member-files table as stored by the run (its snapshot is the member's
+ * current item or was superseded by a newer one) or in the run's quarantine.
  * Holds the key set in memory (a tool for tests, demos and benchmarks, not for the service).
  */
 public final class RunAudit {
@@ -42,7 +43,7 @@ public final class RunAudit {
       startAfter = page.contents().get(page.contents().size() - 1).key();
     }
     Set<String> ingested = ConcurrentHashMap.newKeySet();
-    TableScan.scan(dynamo, members.table(), MemberStore.SOURCE_KEY + ", " + MemberStore.RUN_ID, SCAN_SEGMENTS, item -> {
+    TableScan.scan(dynamo, members.tables().memberFiles(), MemberStore.SOURCE_KEY + ", " + MemberStore.RUN_ID, SCAN_SEGMENTS, item -> {
       if (runId.equals(item.get(MemberStore.RUN_ID).s())) ingested.add(item.get(MemberStore.SOURCE_KEY).s());
     }).join();
     Set<String> quarantined = new HashSet<>();

@@ -14,6 +14,11 @@ public enum RunPhase {
   NEW,
   RUNNING,
   PAUSED,
+  /**
+   * Nothing moves for a cause that is nobody's file (a store down, credentials revoked): still retrying, and back to
+   * running by itself once a chunk settles again, or by resume.
+   */
+  STALLED,
   CANCELLED,
   /** Every listed file is settled and the done event was emitted. */
   COMPLETED;
@@ -38,9 +43,14 @@ public enum RunPhase {
     }
   }
 
-  /** Running or paused: the run still owns work. */
+  /** Running, stalled or paused: the run still owns work. */
   public boolean active() {
-    return this == RUNNING || this == PAUSED;
+    return this == RUNNING || this == STALLED || this == PAUSED;
+  }
+
+  /** Running or stalled: the run dispatches and retries. */
+  public boolean dispatching() {
+    return this == RUNNING || this == STALLED;
   }
 
   /** Cancelled or completed: nothing will change any more. */

@@ -20,8 +20,12 @@ public interface RunReadModel {
   /** Every run, newest first. */
   CompletionStage<List<RunStore.Row>> list();
 
-  /** Runs that were started and have not ended: to be woken after a restart. */
+  /**
+   * Runs that were started and have not ended, and completed runs whose done event is not confirmed sent: to be
+   * woken after a restart and periodically.
+   */
   default CompletionStage<List<RunStore.Row>> unfinished() {
-    return list().thenApply(rows -> rows.stream().filter(r -> !r.phase().ended()).toList());
+    return list().thenApply(rows -> rows.stream()
+        .filter(r -> !r.phase().ended() || (r.tally().completed() && !r.tally().notified())).toList());
   }
 }

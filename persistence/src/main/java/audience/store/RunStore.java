@@ -33,11 +33,11 @@ public final class RunStore implements RunReadModel {
 
   /** What the run entity owns: the run's definition, its phase and its listing offset. */
   public record RunPart(String runId, String bucket, String prefix, long expectedFiles, RunPhase phase,
-                        String offset, long listed, boolean listingDone, Instant startedAt) {}
+                        String offset, long listed, boolean listingDone, Instant startedAt, String stallReason) {}
 
   /** What the completion tracker owns: settled counts and completion. */
   public record TallyPart(String runId, long ingested, long quarantined, long settledChunks, boolean completed,
-                          String warning, Instant completedAt) {}
+                          String warning, Instant completedAt, boolean notified) {}
 
   /** A whole row as read back; {@code redriveOf} is the run a redrive run redrives, "" for any other run. */
   public record Row(RunPart run, TallyPart tally, Instant updatedAt, String redriveOf) {
@@ -62,6 +62,7 @@ public final class RunStore implements RunReadModel {
     v.put("listed", n(c.listed()));
     v.put("listingDone", AttributeValue.fromBool(c.listingDone()));
     v.put("startedAt", s(c.startedAt().toString()));
+    v.put("stallReason", s(c.stallReason()));
     return update(c.runId(), v, "controlVersion", version);
   }
 
@@ -74,6 +75,7 @@ public final class RunStore implements RunReadModel {
     v.put("completed", AttributeValue.fromBool(p.completed()));
     v.put("warning", s(p.warning()));
     v.put("completedAt", s(p.completedAt() == null ? "" : p.completedAt().toString()));
+    v.put("notified", AttributeValue.fromBool(p.notified()));
     return update(p.runId(), v, "progressVersion", version);
   }
 
@@ -136,10 +138,9 @@ public final class RunStore implements RunReadModel {
     String runId = i.get("runId").s();
     RunPart c = new RunPart(runId, str(i, "bucket"), str(i, "prefix"), num(i, "expectedFiles", -1),
         i.containsKey("control") ? RunPhase.fromWire(str(i, "control")) : RunPhase.NEW, str(i, "offset"),
-        num(i, "listed", 0), bool(i, "listingDone"),
-        instant(i, "startedAt"));
+        num(i, "listed", 0), bool(i, "listingDone"), instant(i, "startedAt"), str(i, "stallReason"));
     TallyPart p = new TallyPart(runId, num(i, "ingested", 0), num(i, "quarantined", 0), num(i, "settledChunks", 0),
-        bool(i, "completed"), str(i, "warning"), instant(i, "completedAt"));
+        bool(i, "completed"), str(i, "warning"), instant(i, "completedAt"), bool(i, "notified"));
     return new Row(c, p, instant(i, "updatedAt"), str(i, REDRIVE_OF));
   }
 

@@ -38,6 +38,10 @@ public final class Http {
         .POST(HttpRequest.BodyPublishers.ofString(body)));
   }
 
+  public Reply delete(String path) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
+  }
+
   private Reply send(HttpRequest.Builder request) {
     try {
       HttpResponse<String> r = client.send(request.timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());

@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class TestNodes {
   private static final AtomicInteger COUNTER = new AtomicInteger();
-  private static final String[] RESOURCES = {"members-table", "quarantine-table", "runs-table", "journal-table",
+  private static final String[] RESOURCES = {"members-table", "member-files-table", "suppression-table",
+      "quarantine-table", "runs-table", "journal-table",
       "snapshot-table", "trigger-topic", "trigger-queue", "notifications-topic", "raw-bucket"};
 
   private TestNodes() {}

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** An emulator whose port is taken by the time it binds moves to another port. */
-class EmulatorLauncherTest {
+class EmulatorLauncherIT {
   @BeforeAll
   static void nodeModules() {
     DevStack.ensureNodeModules(DevStack.locateDir());

@@ -54,7 +54,7 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 
 /** Real SDK v2 calls against the emulators. */
-class DevStackTest {
+class DevStackIT {
   private static SdkAsyncHttpClient http;
 
   @BeforeAll
