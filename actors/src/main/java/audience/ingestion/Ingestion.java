@@ -9,6 +9,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -24,7 +26,12 @@ import java.util.concurrent.CompletionStage;
  * routes, the trigger listener and the CLI do with runs: start, steer and watch them.
  */
 public final class Ingestion {
+  private static final Logger log = LoggerFactory.getLogger(Ingestion.class);
+  /** Redrives one run may have; beyond, redrive the last redrive run (its quarantine is what is still bad). */
+  static final int MAX_REDRIVES = 100;
+  static final String ORIGIN_REDRIVE = "redrive";
   private final ClusterSharding sharding;
+  private final SourcePolicy sources;
   private final BucketCheck buckets;
   private final RunReadModel runs;
   private final Duration askTimeout;
@@ -49,11 +56,17 @@ public final class Ingestion {
         deps.doneTopic(), deps.clock(), settings));
     IngestionRun.init(system, new IngestionRun.Dependencies(peers, deps.listing(), deps.runs(), deps.stallNotifier(),
         settings, deps.clock()));
-    return new Ingestion(system, deps.buckets(), deps.runs(), settings.askTimeout(), deps.clock());
+    SourcePolicy sources = new SourcePolicy(settings.allowedSources());
+    if (sources.allowsNothing()) {
+      log.warn("audience.ingestion.allowed-sources is empty: every trigger and /ops run will be refused");
+    }
+    return new Ingestion(system, sources, deps.buckets(), deps.runs(), settings.askTimeout(), deps.clock());
   }
 
-  private Ingestion(ActorSystem<?> system, BucketCheck buckets, RunReadModel runs, Duration askTimeout, Clock clock) {
+  private Ingestion(ActorSystem<?> system, SourcePolicy sources, BucketCheck buckets, RunReadModel runs,
+                    Duration askTimeout, Clock clock) {
     this.sharding = ClusterSharding.get(system);
+    this.sources = sources;
     this.ignoreTally = system.ignoreRef();
     this.buckets = buckets;
     this.runs = runs;
@@ -62,12 +75,59 @@ public final class Ingestion {
   }
 
   /**
-   * Starts the run (or answers that it already is). A bucket that does not exist is refused with
-   * IllegalArgumentException before any run is created, rather than left listing forever.
+   * Starts the run (or answers that it already is). A source the service does not own ({@link SourcePolicy}) and a
+   * bucket that does not exist are refused with IllegalArgumentException before any run is created, rather than
+   * ingested or left listing forever.
    */
   public CompletionStage<IngestionRun.Started> start(RunSpec spec) {
+    if (sources.check(spec.bucket(), spec.prefix()) instanceof SourcePolicy.Refused refused) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException(refused.reason()));
+    }
     return buckets.requireExists(spec.bucket())
         .thenCompose(ok -> run(spec.runId()).askWithStatus(reply -> new IngestionRun.Start(spec, reply), askTimeout));
+  }
+
+  /** What a redrive request got: the redrive run, whether this request started it, and the run it redrives. */
+  public record Redrive(String runId, boolean created, String redriveOf, long expectedFiles) {}
+
+  /**
+   * Re-ingests the files run {@code runId} quarantined (after their sources were fixed): a new run over exactly
+   * those keys, linked to the first ({@link RunSpec#redriveOf}), expecting as many files as were quarantined. Its
+   * id is the first of {@code <runId>-r1}, {@code -r2}, ... that has not ended: a request while a redrive runs
+   * answers that run ({@code created = false}) instead of starting another, and two requests at once start one.
+   * Refused with {@link RunConflict} while the run has not ended or when it quarantined nothing.
+   */
+  public CompletionStage<Redrive> redrive(String runId) {
+    return require(runId).thenCompose(original -> {
+      if (!original.done()) {
+        throw new RunConflict("run " + runId + " is " + original.state().wire()
+            + "; it can be redriven once it has ended");
+      }
+      if (original.quarantined() == 0) {
+        throw new RunConflict("run " + runId + " quarantined no file; there is nothing to redrive");
+      }
+      return redrive(original, 1);
+    });
+  }
+
+  private CompletionStage<Redrive> redrive(IngestionStatus original, int n) {
+    if (n > MAX_REDRIVES) {
+      throw new RunConflict("run " + original.runId() + " was redriven " + MAX_REDRIVES
+          + " times; redrive its last redrive run instead");
+    }
+    String id = RunIds.forRedrive(original.runId(), n);
+    return status(id).thenCompose(existing -> {
+      if (existing.isPresent() && existing.get().done()) return redrive(original, n + 1);
+      if (existing.isPresent()) return linked(id, original.runId(), false, existing.get().expectedFiles());
+      RunSpec spec = new RunSpec(id, original.bucket(), original.prefix(), original.quarantined(), ORIGIN_REDRIVE,
+          original.runId());
+      return start(spec).thenCompose(started -> linked(id, original.runId(), started.created(), spec.expectedFiles()));
+    });
+  }
+
+  /** The link is written (again: idempotent) on every answer, so a request repeated after a crash repairs it. */
+  private CompletionStage<Redrive> linked(String id, String original, boolean created, long expectedFiles) {
+    return runs.linkRedrive(id, original).thenApply(v -> new Redrive(id, created, original, expectedFiles));
   }
 
   public CompletionStage<IngestionRun.View> pause(String runId) {
@@ -102,14 +162,14 @@ public final class Ingestion {
   /** One line of the runs listing, from the read model (at most {@code read-model-interval} behind). */
   public record RunSummary(String runId, RunPhase state, String bucket, String prefix, long expectedFiles, long listed,
                            long ingested, long quarantined, String warning, Instant startedAt, Instant completedAt,
-                           Instant updatedAt, String stallReason) {
+                           Instant updatedAt, String stallReason, String redriveOf) {
     static RunSummary of(RunStore.Row row) {
       var c = row.run();
       var p = row.tally();
       return new RunSummary(c.runId(), row.phase(), c.bucket(),
           c.prefix(), c.expectedFiles(), c.listed(), p.ingested(), p.quarantined(), p.warning(), c.startedAt(),
           p.completed() ? p.completedAt() : null, row.updatedAt(),
-          row.phase() == RunPhase.STALLED ? c.stallReason() : "");
+          row.phase() == RunPhase.STALLED ? c.stallReason() : "", row.redriveOf().isEmpty() ? null : row.redriveOf());
     }
   }
 

@@ -442,8 +442,7 @@ public final class IngestionRun
 
   private void requestPage(State state) {
     window.pageRequested();
-    ctx.pipeToSelf(deps.listing().page(state.spec().bucket(), state.spec().prefix(), window.cursor(),
-            settings.listPageSize()),
+    ctx.pipeToSelf(deps.listing().page(state.spec(), window.cursor(), settings.listPageSize()),
         (page, error) -> error != null ? new ListFailed(String.valueOf(error)) : new PageListed(page.files(), page.more()));
   }
 

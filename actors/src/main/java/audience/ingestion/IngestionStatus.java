@@ -7,12 +7,14 @@ import java.time.Instant;
 
 /**
  * A run's progress as operators see it (GET /ops/ingestions/{id}, ./audience status): the run entity's view
- * merged with the tracker's counts, with the rate so far and an ETA (-1 while unknown).
+ * merged with the tracker's counts, with the rate so far and an ETA (-1 while unknown). {@code redriveOf}: the run
+ * whose quarantined files this run redrives, null for a run over a prefix.
  */
 public record IngestionStatus(String runId, String bucket, String prefix, RunPhase state, long expectedFiles,
                               long listed, boolean listingFinished, long settled, long ingested, long quarantined,
                               int chunksInFlight, String offset, Instant startedAt, Instant completedAt,
-                              String warning, double filesPerSecond, long etaSeconds, String stallReason) {
+                              String warning, double filesPerSecond, long etaSeconds, String stallReason,
+                              String redriveOf) {
 
   public static IngestionStatus of(IngestionRun.View v, CompletionTracker.Tally p, Instant now) {
     RunPhase state = RunPhase.shown(v.phase(), p.completed());
@@ -27,7 +29,8 @@ public record IngestionStatus(String runId, String bucket, String prefix, RunPha
     return new IngestionStatus(v.runId(), v.spec().bucket(), v.spec().prefix(), state, v.spec().expectedFiles(),
         p.listingClosed() ? p.totalFiles() : v.listed(), p.listingClosed(), p.settledFiles(), p.ingested(),
         p.quarantined(), v.chunksInFlight(), v.offset(), v.startedAt(), p.completedAt(), p.warning(),
-        Math.round(rate * 10) / 10.0, Math.max(eta, -1), state == RunPhase.STALLED ? v.stallReason() : "");
+        Math.round(rate * 10) / 10.0, Math.max(eta, -1), state == RunPhase.STALLED ? v.stallReason() : "",
+        v.spec().redriveOf());
   }
 
   public boolean done() {

@@ -13,7 +13,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Long-polls the trigger queue (subscribed to the "upload complete" SNS topic) and starts one run per
- * message. A message is deleted only once its run is started (or it is refused as malformed), so a crash
+ * message. A message is deleted only once its run is started (or it is refused: malformed, not an allowed source,
+ * no such bucket; logged with the reason), so a crash
  * before that means a redelivery, which names the same run and is answered "already started".
  */
 public final class TriggerListener {
@@ -75,22 +76,23 @@ public final class TriggerListener {
     }
     RunSpec spec = ((TriggerMessage.Run) parsed).spec();
     return ingestion.start(spec).toCompletableFuture()
-        .thenCompose(started -> {
-          log.info("upload-complete message {} for s3://{}/{}: run {} {}", m.messageId(), spec.bucket(),
-              spec.prefix(), started.runId(), started.created() ? "started" : "already started (duplicate delivery)");
-          return delete(sqs, queueUrl, m);
-        })
-        .exceptionally(e -> {
+        .handle((started, e) -> {
+          if (e == null) {
+            log.info("upload-complete message {} for s3://{}/{}: run {} {}", m.messageId(), spec.bucket(),
+                spec.prefix(), started.runId(), started.created() ? "started" : "already started (duplicate delivery)");
+            return delete(sqs, queueUrl, m);
+          }
           Throwable cause = e.getCause() != null ? e.getCause() : e;
           if (cause instanceof IllegalArgumentException refused) {
+            // not a source the service owns, or a bucket that does not exist: no run, and no redelivery
             log.error("upload-complete message {} refused and dropped: {}", m.messageId(), refused.getMessage());
-            delete(sqs, queueUrl, m);
-          } else {
-            log.error("could not start run {} for message {}; it will be delivered again: {}", spec.runId(),
-                m.messageId(), e.toString());
+            return delete(sqs, queueUrl, m);
           }
-          return null;
-        });
+          log.error("could not start run {} for message {}; it will be delivered again: {}", spec.runId(),
+              m.messageId(), e.toString());
+          return CompletableFuture.<Void>completedFuture(null);
+        })
+        .thenCompose(deleted -> deleted);
   }
 
   private static CompletableFuture<Void> delete(SqsAsyncClient sqs, String queueUrl, Message m) {

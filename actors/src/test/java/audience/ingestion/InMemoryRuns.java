@@ -22,6 +22,7 @@ final class InMemoryRuns implements RunReadModel {
 
   private final Map<String, Versioned<RunStore.RunPart>> runParts = new ConcurrentHashMap<>();
   private final Map<String, Versioned<RunStore.TallyPart>> tallyParts = new ConcurrentHashMap<>();
+  private final Map<String, String> redriveOf = new ConcurrentHashMap<>();
 
   @Override
   public CompletionStage<Void> write(RunStore.RunPart run, long version) {
@@ -37,12 +38,19 @@ final class InMemoryRuns implements RunReadModel {
   }
 
   @Override
+  public CompletionStage<Void> linkRedrive(String runId, String original) {
+    redriveOf.put(runId, original);
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
   public CompletionStage<List<RunStore.Row>> list() {
     List<RunStore.Row> rows = new ArrayList<>();
     runParts.forEach((id, run) -> {
       Versioned<RunStore.TallyPart> tally = tallyParts.get(id);
       rows.add(new RunStore.Row(run.part(), tally != null ? tally.part()
-          : new RunStore.TallyPart(id, 0, 0, 0, false, "", null, false), Instant.EPOCH));
+          : new RunStore.TallyPart(id, 0, 0, 0, false, "", null, false), Instant.EPOCH,
+          redriveOf.getOrDefault(id, "")));
     });
     rows.sort(Comparator.comparing((RunStore.Row r) -> r.run().startedAt()).reversed());
     return CompletableFuture.completedFuture(rows);

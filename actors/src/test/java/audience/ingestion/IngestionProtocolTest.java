@@ -13,6 +13,7 @@ import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
 import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
+import org.assertj.core.api.ThrowableAssertAlternative;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -53,10 +55,18 @@ class IngestionProtocolTest {
   private ActorRef<Topic.Command<IngestionDone>> topic;
   private Ingestion ingestion;
 
-  /** The listing's contract over an in-memory bucket: keys in order after startAfter, a page at a time. */
-  private CompletionStage<FileListing.Page> page(String bucket, String prefix, String startAfter, int maxKeys) {
-    List<FileRef> files = keys.tailSet(startAfter, false).stream().filter(k -> k.startsWith(prefix)).limit(maxKeys + 1)
-        .map(k -> new FileRef(k, 2)).toList();
+  /** Keys each run quarantined (what the quarantine table holds in the service), by run id. */
+  private final Map<String, ConcurrentSkipListSet<String>> quarantined = new ConcurrentHashMap<>();
+
+  /**
+   * The listing's contract over an in-memory bucket: keys in order after startAfter, a page at a time; for a redrive,
+   * the keys its original run quarantined.
+   */
+  private CompletionStage<FileListing.Page> page(RunSpec spec, String startAfter, int maxKeys) {
+    NavigableSet<String> source = spec.redriveOf() == null ? keys
+        : quarantined.getOrDefault(spec.redriveOf(), new ConcurrentSkipListSet<>());
+    List<FileRef> files = source.tailSet(startAfter, false).stream().filter(k -> k.startsWith(spec.prefix()))
+        .limit(maxKeys + 1).map(k -> new FileRef(k, 2)).toList();
     boolean more = files.size() > maxKeys;
     return CompletableFuture.completedFuture(new FileListing.Page(more ? files.subList(0, maxKeys) : files, more));
   }
@@ -64,6 +74,7 @@ class IngestionProtocolTest {
   @BeforeAll
   void start() {
     Settings settings = Settings.load(Map.of(
+        "audience.resources.raw-bucket", BUCKET, // the one allowed source by default
         "audience.ingestion.chunk-size", CHUNK,
         "audience.ingestion.list-page-size", 25,
         "audience.ingestion.max-chunks-in-flight", 3,
@@ -151,11 +162,7 @@ class IngestionProtocolTest {
     handlers.put("pause-run", chunk -> {
       dispatched.add(chunk.files());
       return CompletableFuture.supplyAsync(() -> {
-        try {
-          gate.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
+        await(gate);
         return new ChunkProcessor.Outcome(chunk.files().size(), 0);
       });
     });
@@ -209,6 +216,89 @@ class IngestionProtocolTest {
     assertThat(reply.isError()).isTrue();
     assertThat(reply.getError().getMessage()).contains("never started");
     assertThat(ingestion.status("never-started").toCompletableFuture().join()).isEmpty();
+  }
+
+  @Test
+  void aRunOverASourceNotAllowedIsRefusedBeforeItExists() {
+    failureOf(ingestion.start(new RunSpec("foreign-run", "someone-elses", "x/", RunSpec.UNKNOWN, "test")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .withMessage("s3://someone-elses/x/ is not a source this service ingests: bucket someone-elses is not in "
+            + "audience.ingestion.allowed-sources (allowed buckets: raw)");
+    assertThat(ingestion.status("foreign-run").toCompletableFuture().join()).isEmpty();
+  }
+
+  @Test
+  void aRedriveRunsOverExactlyTheQuarantinedKeysOnceAtATimeAndIsLinkedToItsRun() throws Exception {
+    upload("redrive/", 30);
+    CountDownLatch originalGate = new CountDownLatch(1);
+    handlers.put("redrive-run", chunk -> CompletableFuture.supplyAsync(() -> {
+      await(originalGate);
+      List<String> bad = chunk.files().stream().map(FileRef::key).filter(k -> k.endsWith("3.json")).toList();
+      quarantined.computeIfAbsent(chunk.runId(), r -> new ConcurrentSkipListSet<>()).addAll(bad);
+      return new ChunkProcessor.Outcome(chunk.files().size() - bad.size(), bad.size());
+    }));
+    TestProbe<IngestionDone> probe = subscribe();
+    ingestion.start(spec("redrive-run", "redrive/")).toCompletableFuture().join();
+    failureOf(ingestion.redrive("redrive-run")).isInstanceOf(RunConflict.class)
+        .withMessage("run redrive-run is running; it can be redriven once it has ended");
+    originalGate.countDown();
+    assertThat(fishDone(probe, "redrive-run").quarantined()).isEqualTo(3);
+
+    CountDownLatch redriveGate = new CountDownLatch(1);
+    ConcurrentLinkedQueue<String> redriven = new ConcurrentLinkedQueue<>();
+    handlers.put("redrive-run-r1", chunk -> CompletableFuture.supplyAsync(() -> {
+      await(redriveGate);
+      chunk.files().forEach(f -> redriven.add(f.key()));
+      return new ChunkProcessor.Outcome(chunk.files().size(), 0); // the sources were fixed
+    }));
+    Ingestion.Redrive first = ingestion.redrive("redrive-run").toCompletableFuture().join();
+    assertThat(first).isEqualTo(new Ingestion.Redrive("redrive-run-r1", true, "redrive-run", 3));
+    // asked again while it runs: the same run, not a second one
+    assertThat(ingestion.redrive("redrive-run").toCompletableFuture().join())
+        .isEqualTo(new Ingestion.Redrive("redrive-run-r1", false, "redrive-run", 3));
+    assertThat(ingestion.require("redrive-run-r1").toCompletableFuture().join().redriveOf()).isEqualTo("redrive-run");
+    redriveGate.countDown();
+
+    IngestionDone done = fishDone(probe, "redrive-run-r1");
+    assertThat(done.listed()).isEqualTo(3);
+    assertThat(done.ingested()).isEqualTo(3);
+    assertThat(done.warning()).isEmpty(); // as many as expected
+    assertThat(redriven).containsExactlyInAnyOrder("redrive/f-0003.json", "redrive/f-0013.json", "redrive/f-0023.json");
+    assertThat(ingestion.list().toCompletableFuture().join()).filteredOn(r -> r.runId().equals("redrive-run-r1"))
+        .singleElement().extracting(Ingestion.RunSummary::redriveOf).isEqualTo("redrive-run");
+
+    // once it has ended, the next redrive is a new run
+    handlers.put("redrive-run-r2", chunk -> CompletableFuture.completedFuture(
+        new ChunkProcessor.Outcome(chunk.files().size(), 0)));
+    assertThat(ingestion.redrive("redrive-run").toCompletableFuture().join().runId()).isEqualTo("redrive-run-r2");
+  }
+
+  @Test
+  void aRunThatQuarantinedNothingOrDoesNotExistIsNotRedriven() {
+    upload("clean/", 5);
+    handlers.put("clean-run", chunk -> CompletableFuture.completedFuture(
+        new ChunkProcessor.Outcome(chunk.files().size(), 0)));
+    TestProbe<IngestionDone> probe = subscribe();
+    ingestion.start(spec("clean-run", "clean/")).toCompletableFuture().join();
+    fishDone(probe, "clean-run");
+    failureOf(ingestion.redrive("clean-run")).isInstanceOf(RunConflict.class)
+        .withMessage("run clean-run quarantined no file; there is nothing to redrive");
+    failureOf(ingestion.redrive("never-run")).isInstanceOf(java.util.NoSuchElementException.class)
+        .withMessage("no run never-run");
+  }
+
+  /** What the stage failed with, to assert on. */
+  private static ThrowableAssertAlternative<?> failureOf(CompletionStage<?> stage) {
+    return assertThat(stage.toCompletableFuture()).failsWithin(TIMEOUT)
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class).havingCause();
+  }
+
+  private static void await(CountDownLatch gate) {
+    try {
+      gate.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private IngestionDone fishDone(TestProbe<IngestionDone> probe, String runId) {

@@ -86,7 +86,7 @@ class IngestionRunTest {
   }
 
   private IngestionRun.Dependencies deps() {
-    FileListing listing = (bucket, prefix, startAfter, maxKeys) -> {
+    FileListing listing = (spec, startAfter, maxKeys) -> {
       pagesListed.incrementAndGet();
       List<FileRef> files = keys.tailSet(startAfter, false).stream().limit(maxKeys + 1)
           .map(k -> new FileRef(k, 1)).toList();

@@ -338,7 +338,8 @@ public final class IngestBenchmark {
     long a0 = System.nanoTime();
     BatchWriter writer = new BatchWriter(aws.dynamo(), settings.ingestion().retry());
     RunAudit.Result result = RunAudit.audit(aws.s3(), aws.dynamo(), MemberStore.of(aws.dynamo(), settings, Clock.systemUTC()),
-        new QuarantineStore(aws.dynamo(), settings.resources().quarantineTable(), writer), bucket, PREFIX, runId);
+        new QuarantineStore(aws.dynamo(), settings.resources().quarantineTable(), writer,
+            settings.ingestion().quarantineRetention()), bucket, PREFIX, runId);
     return new IngestReport.Audit(millisSince(a0), result, truth);
   }
 

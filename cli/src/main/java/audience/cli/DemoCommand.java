@@ -29,7 +29,7 @@ final class DemoCommand implements Callable<Integer> {
         .withHeapMb(Local.devstackHeapMbFor(data.files)));
          Service service = Service.start(Local.settings(devstack, Map.of("audience.http.port", 0)))) {
       GeneratorSpec spec = data.spec(service.node().settings().resources().rawBucket());
-      ObjectNode summary = DemoRun.run(service.node(), spec, "demo-" + home.getFileName());
+      ObjectNode summary = DemoRun.run(service.node(), spec, "demo-" + home.getFileName(), null);
       ObjectMapper json = new ObjectMapper();
       System.out.println(jsonOut ? json.writeValueAsString(summary)
           : json.writerWithDefaultPrettyPrinter().writeValueAsString(summary));

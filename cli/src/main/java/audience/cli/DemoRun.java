@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.SortedMap;
 
 /**
  * The demo pipeline shared by {@code up} and {@code demo}: generate a data set, publish the upload-complete
@@ -21,7 +22,12 @@ import java.util.Optional;
 final class DemoRun {
   private DemoRun() {}
 
-  static ObjectNode run(AudienceNode node, GeneratorSpec spec, String uploadId) throws InterruptedException {
+  /**
+   * {@code serviceUrl}: where the node keeps serving once the demo run is over (up), null when it stops with the
+   * command (demo); said with the quarantine's counts.
+   */
+  static ObjectNode run(AudienceNode node, GeneratorSpec spec, String uploadId, String serviceUrl)
+      throws InterruptedException {
     ObjectMapper json = new ObjectMapper();
     ObjectNode summary = json.createObjectNode();
 
@@ -52,6 +58,10 @@ final class DemoRun {
         .put("ingested", status.ingested()).put("quarantined", status.quarantined()).put("ms", ingestMs)
         .put("filesPerSecond", Math.round(status.listed() * 1000.0 / Math.max(ingestMs, 1)))
         .put("warning", status.warning());
+    // the counts by reason as the quarantine table holds them (what GET .../quarantine/summary answers)
+    SortedMap<String, Long> byReason = node.dependencies().quarantine().countsByKind(runId).join();
+    summary.putObject("quarantine").putPOJO("byReason", byReason);
+    QuarantineReport.lines(runId, byReason, serviceUrl).forEach(System.err::println);
 
     Instant a0 = Instant.now();
     var deps = node.dependencies();
@@ -68,7 +78,8 @@ final class DemoRun {
         && audit.quarantined() == truth.expectedQuarantined()
         && status.state() == RunPhase.COMPLETED
         && status.ingested() == audit.ingested()
-        && status.quarantined() == audit.quarantined();
+        && status.quarantined() == audit.quarantined()
+        && byReason.values().stream().mapToLong(Long::longValue).sum() == audit.quarantined();
     summary.put("consistent", consistent);
     return summary;
   }

@@ -12,7 +12,8 @@ import picocli.CommandLine;
     subcommands = {
         UpCommand.class, DemoCommand.class, ServeCommand.class, DevstackCommand.class, GenerateCommand.class,
         OpsCommands.Ingest.class, OpsCommands.Status.class, OpsCommands.Pause.class, OpsCommands.Resume.class,
-        OpsCommands.Cancel.class, MembersCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        OpsCommands.Cancel.class, OpsCommands.Quarantine.class, OpsCommands.Redrive.class, MembersCommand.class,
+        BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
   public static void main(String[] args) {
     int code = new CommandLine(new Main())

@@ -1,5 +1,7 @@
 package audience.cli;
 
+import audience.http.QuarantineQuery;
+import audience.store.QuarantineStore;
 import audience.store.RunPhase;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,6 +11,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.net.URI;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 /** Operator commands: thin clients of the /ops endpoints of a running service. */
@@ -28,12 +32,35 @@ final class OpsCommands {
         System.err.println("error (" + reply.status() + "): " + reply.error());
         return 1;
       }
-      System.out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(reply.body()));
+      return printPretty(reply.body());
+    }
+
+    int printPretty(JsonNode body) throws Exception {
+      System.out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(body));
       return 0;
     }
 
-    /** Follows a run with a progress bar until it completes or is cancelled; returns its last status. */
+    /** Prints the answer to a run's start, or with {@code follow} follows the run it names and prints its end. */
+    int started(OpsClient ops, OpsClient.Reply reply, boolean follow) throws Exception {
+      if (!follow || !reply.ok()) return print(reply);
+      return printPretty(watch(ops, reply.body().path("runId").asText()));
+    }
+
+    /**
+     * Follows a run with a progress bar until it completes or is cancelled, then prints its bad files by reason (on
+     * stderr, with how to list them); returns its last status.
+     */
     JsonNode watch(OpsClient ops, String runId) throws InterruptedException {
+      JsonNode last = follow(ops, runId);
+      OpsClient.Reply summary = ops.get("ops/ingestions/" + runId + "/quarantine/summary");
+      if (!summary.ok()) throw new IllegalStateException(summary.error());
+      Map<String, Long> byReason = new TreeMap<>();
+      summary.body().path("byReason").fields().forEachRemaining(e -> byReason.put(e.getKey(), e.getValue().asLong()));
+      QuarantineReport.lines(runId, byReason, url).forEach(System.err::println);
+      return last;
+    }
+
+    private JsonNode follow(OpsClient ops, String runId) throws InterruptedException {
       JsonNode[] last = new JsonNode[1];
       ProgressView.follow(runId, () -> {
         OpsClient.Reply r = ops.get("ops/ingestions/" + runId);
@@ -71,11 +98,7 @@ final class OpsCommands {
       if (expected != null) body.put("expectedFiles", expected);
       if (uploadId != null) body.put("uploadId", uploadId);
       OpsClient ops = new OpsClient(url);
-      OpsClient.Reply reply = ops.post("ops/ingestions", body.toString());
-      if (!waitForIt || !reply.ok()) return print(reply);
-      JsonNode last = watch(ops, reply.body().path("runId").asText());
-      System.out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(last));
-      return 0;
+      return started(ops, ops.post("ops/ingestions", body.toString()), waitForIt);
     }
   }
 
@@ -90,8 +113,63 @@ final class OpsCommands {
       OpsClient ops = new OpsClient(url);
       if (runId == null) return print(ops.get("ops/ingestions"));
       if (!watch) return print(ops.get("ops/ingestions/" + runId));
-      System.out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(watch(ops, runId)));
+      return printPretty(watch(ops, runId));
+    }
+  }
+
+  @Command(name = "quarantine", mixinStandardHelpOptions = true,
+      description = "List the files a run quarantined, in key order, with their reasons (a page at a time from the "
+          + "service): one 'key<TAB>reason' line each, or one JSON object per line with --json.")
+  static final class Quarantine extends OpsCommand {
+    @Parameters(index = "0", paramLabel = "RUN") String runId;
+    @Option(names = "--reason", paramLabel = "KIND", description = "Only files of this kind, e.g. OUT_OF_RANGE.")
+    String reason;
+    @Option(names = "--json", description = "One JSON object per file (fileKey, kind, reason, at) per line.")
+    boolean jsonLines;
+    @Option(names = "--page-size", defaultValue = "" + QuarantineQuery.DEFAULT_LIMIT,
+        description = "Files asked per request (default: ${DEFAULT-VALUE}).") int pageSize;
+
+    @Override
+    public Integer call() throws Exception {
+      if (reason != null && !reason.matches(QuarantineQuery.KIND_PATTERN)) {
+        System.err.println("error: --reason must be a rejection kind such as OUT_OF_RANGE, got " + reason);
+        return 2;
+      }
+      if (pageSize < 1 || pageSize > QuarantineStore.MAX_PAGE) {
+        System.err.println("error: --page-size must be 1.." + QuarantineStore.MAX_PAGE + ", got " + pageSize);
+        return 2;
+      }
+      OpsClient ops = new OpsClient(url);
+      long listed = 0;
+      String after = null;
+      do {
+        OpsClient.Reply page = ops.get(QuarantineQuery.path(runId, reason, pageSize, after));
+        if (!page.ok()) return print(page);
+        for (JsonNode e : page.body().path("entries")) {
+          System.out.println(jsonLines ? json.writeValueAsString(e)
+              : e.path("fileKey").asText() + "\t" + e.path("reason").asText());
+          listed++;
+        }
+        after = page.body().path("next").isTextual() ? page.body().path("next").asText() : null;
+      } while (after != null);
+      System.err.println(listed + (listed == 1 ? " file" : " files") + " quarantined by run " + runId
+          + (reason == null ? "" : " for " + reason));
       return 0;
+    }
+  }
+
+  @Command(name = "redrive", mixinStandardHelpOptions = true,
+      description = "Re-ingest the files a run quarantined, once their sources are fixed: a new run (RUN-r1, -r2 ...) "
+          + "over exactly those keys, linked to RUN. Asked again while it runs, it answers that run.")
+  static final class Redrive extends OpsCommand {
+    @Parameters(index = "0", paramLabel = "RUN") String runId;
+    @Option(names = "--wait", description = "Follow the redrive run with a progress bar until it is done.")
+    boolean waitForIt;
+
+    @Override
+    public Integer call() throws Exception {
+      OpsClient ops = new OpsClient(url);
+      return started(ops, ops.post("ops/ingestions/" + runId + "/redrive", ""), waitForIt);
     }
   }
 

@@ -38,7 +38,8 @@ final class UpCommand implements Callable<Integer> {
     Shutdown shutdown = Shutdown.onSignal(service, devstack);
     System.err.println("service on " + service.url() + "/ops; emulators " + devstack.endpoints());
     GeneratorSpec spec = data.spec(service.node().settings().resources().rawBucket());
-    ObjectNode summary = DemoRun.run(service.node(), spec, "up-" + Instant.now().toEpochMilli());
+    ObjectNode summary = DemoRun.run(service.node(), spec, "up-" + Instant.now().toEpochMilli(),
+        service.url());
     System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(summary));
     System.err.println("serving on " + service.url() + "/ops; try ./audience status --url " + service.url()
         + " (Ctrl-C to stop)");

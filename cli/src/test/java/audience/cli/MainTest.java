@@ -1,5 +1,6 @@
 package audience.cli;
 
+import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -9,7 +10,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -83,7 +87,7 @@ class MainTest {
     assertThat(help).startsWith("Usage: audience");
     String commands = help.substring(help.indexOf("Commands:"));
     for (String command : new String[] {"up", "demo", "serve", "devstack", "generate", "ingest", "status", "pause",
-        "resume", "cancel", "bench", "help"}) {
+        "resume", "cancel", "quarantine", "redrive", "bench", "help"}) {
       assertThat(commands).as("help lists %s", command).containsPattern("(?m)^\\s+" + command + "\\s");
     }
     assertThat(err()).isEmpty();
@@ -93,5 +97,73 @@ class MainTest {
   void anUnknownCommandIsAUsageError() {
     assertThat(run("frobnicate")).isEqualTo(CommandLine.ExitCode.USAGE);
     assertThat(err()).contains("Unmatched argument").contains("frobnicate");
+  }
+
+  @Test
+  void quarantineTakesARunAReasonAndJson() {
+    CommandLine.ParseResult parsed = new CommandLine(new Main())
+        .parseArgs("quarantine", "run-1", "--reason", "OUT_OF_RANGE", "--json", "--url", "http://h:1");
+    OpsCommands.Quarantine q = (OpsCommands.Quarantine) parsed.subcommand().commandSpec().userObject();
+    assertThat(q.runId).isEqualTo("run-1");
+    assertThat(q.reason).isEqualTo("OUT_OF_RANGE");
+    assertThat(q.jsonLines).isTrue();
+    assertThat(q.pageSize).isEqualTo(audience.http.QuarantineQuery.DEFAULT_LIMIT);
+    assertThat(q.url).isEqualTo("http://h:1");
+  }
+
+  @Test
+  void quarantineWithoutARunIsAUsageError() {
+    assertThat(run("quarantine")).isEqualTo(CommandLine.ExitCode.USAGE);
+    assertThat(err()).contains("Missing required parameter").contains("RUN");
+  }
+
+  @Test
+  void quarantineRefusesAReasonThatIsNotAKindAndABadPageSizeBeforeAskingTheService() {
+    assertThat(run("quarantine", "run-1", "--reason", "not json", "--url", "http://127.0.0.1:1")).isEqualTo(2);
+    assertThat(err()).contains("--reason must be a rejection kind such as OUT_OF_RANGE, got not json");
+    assertThat(run("quarantine", "run-1", "--page-size", "0", "--url", "http://127.0.0.1:1")).isEqualTo(2);
+    assertThat(err()).contains("--page-size must be 1..1000, got 0");
+  }
+
+  @Test
+  void redriveTakesARunAndWait() {
+    CommandLine.ParseResult parsed = new CommandLine(new Main()).parseArgs("redrive", "run-1", "--wait");
+    OpsCommands.Redrive r = (OpsCommands.Redrive) parsed.subcommand().commandSpec().userObject();
+    assertThat(r.runId).isEqualTo("run-1");
+    assertThat(r.waitForIt).isTrue();
+    assertThat(r.url).isEqualTo(OpsCommands.DEFAULT_URL);
+    assertThat(run("redrive")).isEqualTo(CommandLine.ExitCode.USAGE);
+  }
+
+  @Test
+  void quarantineReadsEveryPageOfTheServiceAndPrintsKeysAndReasons() throws Exception {
+    List<String> asked = new CopyOnWriteArrayList<>();
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/ops/ingestions/run-1/quarantine", exchange -> {
+      String query = exchange.getRequestURI().getRawQuery();
+      asked.add(query);
+      String body = query.contains("after=")
+          ? "{\"entries\":[{\"fileKey\":\"p/c.json\",\"kind\":\"EMPTY\",\"reason\":\"EMPTY: 0 bytes\"}],"
+              + "\"next\":null}"
+          : "{\"entries\":[{\"fileKey\":\"p/a.json\",\"kind\":\"NOT_JSON\",\"reason\":\"NOT_JSON: x\"},"
+              + "{\"fileKey\":\"p/b.json\",\"kind\":\"EMPTY\",\"reason\":\"EMPTY: 0 bytes\"}],\"next\":\"cC9iLmpzb24\"}";
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("Content-Type", "application/json");
+      exchange.sendResponseHeaders(200, bytes.length);
+      exchange.getResponseBody().write(bytes);
+      exchange.close();
+    });
+    server.start();
+    try {
+      int code = run("quarantine", "run-1", "--page-size", "2", "--url",
+          "http://127.0.0.1:" + server.getAddress().getPort());
+      assertThat(code).as(err()).isZero();
+    } finally {
+      server.stop(0);
+    }
+    assertThat(asked).containsExactly("limit=2", "limit=2&after=cC9iLmpzb24");
+    assertThat(out().lines()).containsExactly("p/a.json\tNOT_JSON: x", "p/b.json\tEMPTY: 0 bytes",
+        "p/c.json\tEMPTY: 0 bytes");
+    assertThat(err()).contains("3 files quarantined by run run-1");
   }
 }

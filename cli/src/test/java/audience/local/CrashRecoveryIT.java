@@ -228,7 +228,8 @@ class CrashRecoveryIT {
 
   private static Reference referenceRun(DevStack devstack, String bucket, Map<String, String> props) {
     Map<String, String> ingestion = new HashMap<>(props);
-    ingestion.keySet().removeIf(k -> k.startsWith("audience.resources."));
+    // tables of its own, the crash run's bucket (its raw bucket, so the one allowed source)
+    ingestion.keySet().removeIf(k -> k.startsWith("audience.resources.") && !k.equals("audience.resources.raw-bucket"));
     try (AudienceNode node = AudienceNode.start(TestNodes.settings(devstack, ingestion))) {
       TestProbe<IngestionDone> probe = TestProbe.create(node.system());
       node.wiring().doneTopic().tell(Topic.subscribe(probe.getRef()));
@@ -255,7 +256,8 @@ class CrashRecoveryIT {
       this.aws = aws;
       BatchWriter writer = new BatchWriter(aws.dynamo(), settings.ingestion().retry());
       this.members = MemberStore.of(aws.dynamo(), settings, Clock.systemUTC());
-      this.quarantine = new QuarantineStore(aws.dynamo(), settings.resources().quarantineTable(), writer);
+      this.quarantine = new QuarantineStore(aws.dynamo(), settings.resources().quarantineTable(), writer,
+          settings.ingestion().quarantineRetention());
     }
 
     RunAudit.Result audit(String bucket, String runId) {

@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigResolveOptions;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -159,13 +160,17 @@ public record Settings(
     }
   }
 
-  /** {@code maxClockSkew}: how far ahead of now a file's instants may be (data contract v1, docs/contract.md). */
+  /**
+   * {@code maxClockSkew}: how far ahead of now a file's instants may be (data contract v1, docs/contract.md).
+   * What runs may be started for: {@code allowedSources} (see {@link AllowedSource}); an empty list allows nothing.
+   * {@code quarantineRetention}: how long a quarantine row is kept (DynamoDB TTL) before it expires.
+   */
   public record IngestionSettings(
       int listPageSize, int chunkSize, int maxChunksInFlight, int fileParallelism,
       int writeBatchSize, int writeParallelism, long maxFileBytes, Duration maxClockSkew, int workers,
       Duration chunkTimeout, Retry retry, int snapshotEvery, int logEveryChunks, Duration readModelInterval,
       Duration askTimeout, Duration wakeInterval, int isolateAfterAttempts, int stallAfterAttempts,
-      Duration resendInterval) {
+      Duration resendInterval, List<AllowedSource> allowedSources, Duration quarantineRetention) {
     static IngestionSettings from(Config c) {
       IngestionSettings s = new IngestionSettings(
           c.getInt("list-page-size"), c.getInt("chunk-size"), c.getInt("max-chunks-in-flight"),
@@ -174,7 +179,8 @@ public record Settings(
           c.getDuration("chunk-timeout"),
           Retry.from(c.getConfig("retry")), c.getInt("snapshot-every"), c.getInt("log-every-chunks"),
           c.getDuration("read-model-interval"), c.getDuration("ask-timeout"), c.getDuration("wake-interval"),
-          c.getInt("isolate-after-attempts"), c.getInt("stall-after-attempts"), c.getDuration("resend-interval"));
+          c.getInt("isolate-after-attempts"), c.getInt("stall-after-attempts"), c.getDuration("resend-interval"),
+          AllowedSource.listFrom(c), c.getDuration("quarantine-retention"));
       s.validate();
       return s;
     }
@@ -190,10 +196,42 @@ public record Settings(
       require(workers >= 1, "workers must be at least 1");
       require(isolateAfterAttempts >= 1, "isolate-after-attempts must be at least 1");
       require(stallAfterAttempts >= 1, "stall-after-attempts must be at least 1");
+      require(!quarantineRetention.isNegative() && !quarantineRetention.isZero(),
+          "quarantine-retention must be positive, got " + quarantineRetention);
     }
 
     private static void require(boolean ok, String message) {
       if (!ok) throw new IllegalArgumentException("audience.ingestion." + message);
+    }
+  }
+
+  /**
+   * One entry of {@code audience.ingestion.allowed-sources}: a bucket and the glob patterns a run's prefix must match
+   * ({@code *} any characters, {@code /} included; {@code ?} one character).
+   */
+  public record AllowedSource(String bucket, List<String> prefixes) {
+    static final String KEY = "allowed-sources";
+
+    public AllowedSource {
+      prefixes = List.copyOf(prefixes);
+    }
+
+    static List<AllowedSource> listFrom(Config c) {
+      List<? extends Config> entries = c.getConfigList(KEY);
+      List<AllowedSource> sources = new java.util.ArrayList<>(entries.size());
+      for (int i = 0; i < entries.size(); i++) {
+        Config e = entries.get(i);
+        String at = "audience.ingestion." + KEY + "[" + i + "]";
+        if (!e.hasPath("bucket") || e.getString("bucket").isBlank()) {
+          throw new IllegalArgumentException(at + ".bucket is required (a bucket name)");
+        }
+        if (!e.hasPath("prefixes") || e.getStringList("prefixes").isEmpty()) {
+          throw new IllegalArgumentException(at + ".prefixes must list at least one pattern; [\"*\"] allows the "
+              + "whole bucket " + e.getString("bucket"));
+        }
+        sources.add(new AllowedSource(e.getString("bucket"), e.getStringList("prefixes")));
+      }
+      return List.copyOf(sources);
     }
   }
 

@@ -3,6 +3,7 @@ package audience.config;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,5 +62,45 @@ class SettingsTest {
     assertThat(r.backoff(1)).isEqualTo(r.minBackoff());
     assertThat(r.backoff(2)).isEqualTo(r.minBackoff().multipliedBy(2));
     assertThat(r.backoff(60)).isEqualTo(r.maxBackoff());
+  }
+
+  @Test
+  void theDefaultAllowedSourceIsTheRawBucketWholeAndFollowsItsName() {
+    assertThat(Settings.load().ingestion().allowedSources())
+        .containsExactly(new Settings.AllowedSource("audience-raw", List.of("*")));
+    assertThat(Settings.load(Map.of("audience.resources.raw-bucket", "ns-raw")).ingestion().allowedSources())
+        .containsExactly(new Settings.AllowedSource("ns-raw", List.of("*")));
+    assertThat(Settings.load(Map.of("audience.profile", "aws")).ingestion().allowedSources())
+        .containsExactly(new Settings.AllowedSource("audience-raw", List.of("*")));
+  }
+
+  @Test
+  void allowedSourcesAreReadInOrderAndAnEmptyListIsKept() {
+    Settings s = Settings.load(Map.of("audience.ingestion.allowed-sources", List.of(
+        Map.of("bucket", "uploads", "prefixes", List.of("partner-a/*", "partner-b/2026-??/*")),
+        Map.of("bucket", "audience-raw", "prefixes", List.of("*")))));
+    assertThat(s.ingestion().allowedSources()).containsExactly(
+        new Settings.AllowedSource("uploads", List.of("partner-a/*", "partner-b/2026-??/*")),
+        new Settings.AllowedSource("audience-raw", List.of("*")));
+    assertThat(Settings.load(Map.of("audience.ingestion.allowed-sources", List.of())).ingestion().allowedSources())
+        .isEmpty();
+  }
+
+  @Test
+  void anAllowedSourceWithoutBucketOrPatternsNamesTheEntry() {
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.ingestion.allowed-sources",
+        List.of(Map.of("bucket", "b", "prefixes", List.of("*")), Map.of("prefixes", List.of("*"))))))
+        .hasMessage("audience.ingestion.allowed-sources[1].bucket is required (a bucket name)");
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.ingestion.allowed-sources",
+        List.of(Map.of("bucket", "b", "prefixes", List.of())))))
+        .hasMessage("audience.ingestion.allowed-sources[0].prefixes must list at least one pattern; [\"*\"] allows "
+            + "the whole bucket b");
+  }
+
+  @Test
+  void quarantineRetentionIsPositive() {
+    assertThat(Settings.load().ingestion().quarantineRetention()).isEqualTo(Duration.ofDays(30));
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.ingestion.quarantine-retention", "0s")))
+        .hasMessageContaining("audience.ingestion.quarantine-retention must be positive");
   }
 }

@@ -642,8 +642,8 @@ public final class DatasetGenerator {
     return s.getBytes(StandardCharsets.US_ASCII);
   }
 
-  /** Deterministic gzip (Java writes a fixed header with mtime 0). */
-  static byte[] gzip(byte[] plain) {
+  /** Deterministic gzip (Java writes a fixed header with mtime 0); public for tests that write files of their own. */
+  public static byte[] gzip(byte[] plain) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(plain.length / 2 + 64);
     try (GZIPOutputStream z = new GZIPOutputStream(out, 8192)) {
       z.write(plain);

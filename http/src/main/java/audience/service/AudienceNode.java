@@ -45,7 +45,7 @@ public final class AudienceNode implements AutoCloseable {
       var r = settings.resources();
       Guardian.Dependencies deps = new Guardian.Dependencies(settings, aws, resources,
           MemberStore.of(aws.dynamo(), settings, Clock.systemUTC()),
-          new QuarantineStore(aws.dynamo(), r.quarantineTable(), writer),
+          new QuarantineStore(aws.dynamo(), r.quarantineTable(), writer, settings.ingestion().quarantineRetention()),
           new RunStore(aws.dynamo(), r.runsTable()), Clock.systemUTC());
       CompletableFuture<Guardian.Wiring> ready = new CompletableFuture<>();
       ActorSystem<Void> system = ActorSystem.create(Guardian.create(deps, ready), "audience", settings.config());

@@ -78,8 +78,11 @@ public final class Guardian {
     var settings = deps.settings().ingestion();
     ChunkProcessor processor = new ChunkProcessor(deps.aws().s3(), contractParser(settings, deps.clock()),
         deps.members(), deps.quarantine(), settings, materializer, deps.clock());
-    return new Ingestion.Dependencies(BucketCheck.s3(deps.aws().s3()), FileListing.s3(deps.aws().s3(), settings.retry()),
-        processor::process, deps.runs(),
+    FileListing prefix = FileListing.s3(deps.aws().s3(), settings.retry());
+    FileListing redrive = FileListing.quarantined(deps.quarantine(), deps.aws().s3(), settings.retry());
+    FileListing listing = (spec, startAfter, maxKeys) ->
+        (spec.redriveOf() == null ? prefix : redrive).page(spec, startAfter, maxKeys);
+    return new Ingestion.Dependencies(BucketCheck.s3(deps.aws().s3()), listing, processor::process, deps.runs(),
         DoneNotifier.sns(deps.aws().sns(), deps.resources().notificationsTopicArn()),
         StallNotifier.sns(deps.aws().sns(), deps.resources().notificationsTopicArn()), doneTopic, settings,
         deps.clock());

@@ -13,7 +13,7 @@ public record Service(AudienceNode node, ServerBinding binding) implements AutoC
     AudienceNode node = AudienceNode.start(settings);
     try {
       ServerBinding binding = HttpServer.start(node.system(), settings.http(),
-          new OpsRoutes(node.wiring().ingestion()).routes()
+          new OpsRoutes(node.wiring().ingestion(), node.dependencies().quarantine()).routes()
               .orElse(new MembersRoutes(node.dependencies().members()).routes()));
       return new Service(node, binding);
     } catch (RuntimeException e) {

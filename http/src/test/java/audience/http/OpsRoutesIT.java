@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.StreamSupport;
 
@@ -32,6 +33,9 @@ class OpsRoutesIT {
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(3);
   private static final Duration POLL = Duration.ofMillis(200);
   private static final String PREFIX = "ops-a/";
+  private static final String OWNED_PREFIXES = "ops-*";
+  /** Allowed but never created: what the bucket check refuses. */
+  private static final String GHOST_BUCKET = "no-such-bucket-here";
 
   private AudienceNode node;
   private ServerBinding binding;
@@ -43,11 +47,17 @@ class OpsRoutesIT {
   @BeforeAll
   void start() {
     DevStack devstack = DevStack.shared();
-    node = AudienceNode.start(TestNodes.settings(devstack, Map.of(
+    String namespace = TestNodes.newNamespace();
+    String raw = TestNodes.resourceProperties(namespace).get("audience.resources.raw-bucket");
+    node = AudienceNode.start(TestNodes.settings(devstack, namespace, Map.of(
         "audience.http.port", 0, // any free port; the binding says which
         "audience.ingestion.chunk-size", 20,
-        "audience.ingestion.list-page-size", 50)));
-    binding = HttpServer.start(node.system(), node.settings().http(), new OpsRoutes(node.wiring().ingestion()).routes());
+        "audience.ingestion.list-page-size", 50,
+        "audience.ingestion.allowed-sources", List.of(
+            Map.of("bucket", raw, "prefixes", List.of(OWNED_PREFIXES)),
+            Map.of("bucket", GHOST_BUCKET, "prefixes", List.of("*"))))));
+    binding = HttpServer.start(node.system(), node.settings().http(), new OpsRoutes(node.wiring().ingestion(),
+        node.dependencies().quarantine()).routes());
     http = new Http("http://127.0.0.1:" + binding.localAddress().getPort());
     bucket = node.settings().resources().rawBucket();
     spec = new GeneratorSpec(200, 11, 42L, bucket, PREFIX, 0.2);
@@ -102,10 +112,26 @@ class OpsRoutesIT {
 
   @Test
   void aBucketThatDoesNotExistIsRefusedBeforeAnyRunStarts() {
-    Http.Reply r = http.post("/ops/ingestions", "{\"bucket\":\"no-such-bucket-here\",\"uploadId\":\"u-ghost\"}");
+    Http.Reply r = http.post("/ops/ingestions", "{\"bucket\":\"%s\",\"uploadId\":\"u-ghost\"}".formatted(GHOST_BUCKET));
     assertError(r, 400);
     assertThat(r.body().path("error").asText()).isEqualTo("bucket no-such-bucket-here does not exist");
     assertError(http.get("/ops/ingestions/" + RunIds.forUpload("no-such-bucket-here", "", "u-ghost")), 404);
+  }
+
+  @Test
+  void aSourceTheServiceDoesNotOwnIsRefusedBeforeAnyRunStarts() {
+    Http.Reply prefix = http.post("/ops/ingestions",
+        "{\"bucket\":\"%s\",\"prefix\":\"private/\",\"uploadId\":\"u-private\"}".formatted(bucket));
+    assertError(prefix, 400);
+    assertThat(prefix.body().path("error").asText()).isEqualTo("s3://" + bucket + "/private/ is not a source this "
+        + "service ingests: prefix 'private/' matches none of the patterns allowed for bucket " + bucket + " [ops-*]");
+    assertError(http.get("/ops/ingestions/" + RunIds.forUpload(bucket, "private/", "u-private")), 404);
+
+    Http.Reply foreign = http.post("/ops/ingestions", "{\"bucket\":\"someone-elses\",\"uploadId\":\"u-foreign\"}");
+    assertError(foreign, 400);
+    assertThat(foreign.body().path("error").asText()).isEqualTo("s3://someone-elses/ is not a source this service "
+        + "ingests: bucket someone-elses is not in audience.ingestion.allowed-sources (allowed buckets: " + bucket
+        + ", " + GHOST_BUCKET + ")");
   }
 
   @Test

@@ -47,7 +47,7 @@ class ChunkProcessorIT {
     aws = AwsClients.create(settings.aws());
     new Bootstrap(aws, settings.resources()).run();
     quarantine = new QuarantineStore(aws.dynamo(), settings.resources().quarantineTable(),
-        new BatchWriter(aws.dynamo(), settings.ingestion().retry()));
+        new BatchWriter(aws.dynamo(), settings.ingestion().retry()), settings.ingestion().quarantineRetention());
     bucket = settings.resources().rawBucket();
     testKit = ActorTestKit.create("chunks");
   }

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -174,6 +175,26 @@ class IngestionIT {
       assertThat(e.fileKey()).isEqualTo("big/a-big.json");
       assertThat(e.reason()).startsWith("OVERSIZE: record of about").contains("item limit");
     });
+  }
+
+  @Test
+  void aTriggerForASourceNotAllowedIsDroppedWithoutARun() {
+    String url = node.dependencies().resources().triggerQueueUrl();
+    // Straight into the queue (as SNS raw delivery would put it), so it is there before the polling starts.
+    node.aws().sqs().sendMessage(b -> b.queueUrl(url)
+        .messageBody("{\"bucket\":\"someone-elses\",\"prefix\":\"x/\",\"uploadId\":\"u-foreign\"}")).join();
+    TestProbe<Object> probe = TestProbe.create(node.system());
+    probe.awaitAssert(RUN_TIMEOUT, () -> {
+      var attributes = node.aws().sqs().getQueueAttributes(b -> b.queueUrl(url).attributeNames(
+          QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+          QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).join().attributes();
+      assertThat(attributes).as("deleted from the queue, not left for redelivery")
+          .containsEntry(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, "0")
+          .containsEntry(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE, "0");
+      return null;
+    });
+    assertThat(node.wiring().ingestion().status(RunIds.forUpload("someone-elses", "x/", "u-foreign"))
+        .toCompletableFuture().join()).isEmpty();
   }
 
   private static int firstGood(DatasetGenerator g) {

@@ -63,7 +63,7 @@ class MutatedFilesIT {
     new Bootstrap(aws, settings.resources()).run();
     members = MemberStore.of(aws.dynamo(), settings, Clock.systemUTC());
     quarantine = new QuarantineStore(aws.dynamo(), settings.resources().quarantineTable(),
-        new BatchWriter(aws.dynamo(), settings.ingestion().retry()));
+        new BatchWriter(aws.dynamo(), settings.ingestion().retry()), settings.ingestion().quarantineRetention());
     testKit = ActorTestKit.create("mutations");
     processor = new ChunkProcessor(aws.s3(), Guardian.contractParser(settings.ingestion(), Clock.systemUTC()), members,
         quarantine, settings.ingestion(), Materializer.createMaterializer(testKit.system()), Clock.systemUTC());

@@ -1,6 +1,7 @@
 package audience.aws;
 
 import audience.config.Settings.Resources;
+import audience.store.QuarantineLayout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
@@ -78,14 +79,21 @@ public final class Bootstrap {
         .attributeDefinitions(attr(hashKey, ScalarAttributeType.S)).keySchema(key(hashKey, KeyType.HASH));
   }
 
+  /** The quarantine table's layout (see {@link QuarantineLayout}): hash pk = runId#shard, range fileKey. */
+  public static CreateTableRequest.Builder quarantineLayout(String table) {
+    return CreateTableRequest.builder().tableName(table)
+        .attributeDefinitions(attr(QuarantineLayout.PARTITION_KEY, ScalarAttributeType.S),
+            attr(QuarantineLayout.SORT_KEY, ScalarAttributeType.S))
+        .keySchema(key(QuarantineLayout.PARTITION_KEY, KeyType.HASH), key(QuarantineLayout.SORT_KEY, KeyType.RANGE));
+  }
+
   void createTables() {
     createTable(membersLayout(resources.membersTable()));
     createTable(hashKeyLayout(resources.memberFilesTable(), "sourceKey"));
     enableTtl(aws.dynamo(), resources.memberFilesTable(), "expiresAt");
     createTable(hashKeyLayout(resources.suppressionTable(), "memberId"));
-    createTable(CreateTableRequest.builder().tableName(resources.quarantineTable())
-        .attributeDefinitions(attr("runId", ScalarAttributeType.S), attr("fileKey", ScalarAttributeType.S))
-        .keySchema(key("runId", KeyType.HASH), key("fileKey", KeyType.RANGE)));
+    createTable(quarantineLayout(resources.quarantineTable()));
+    enableTtl(aws.dynamo(), resources.quarantineTable(), QuarantineLayout.EXPIRES_AT);
     createTable(hashKeyLayout(resources.runsTable(), "runId"));
     // pekko-persistence-dynamodb layout: par/num plus a keys-only GSI on num for currentPersistenceIds.
     createTable(CreateTableRequest.builder().tableName(resources.journalTable())

@@ -14,6 +14,9 @@ public interface RunReadModel {
 
   CompletionStage<Void> write(RunStore.TallyPart tally, long version);
 
+  /** Records that {@code runId} redrives the quarantined files of {@code redriveOf} (idempotent). */
+  CompletionStage<Void> linkRedrive(String runId, String redriveOf);
+
   /** Every run, newest first. */
   CompletionStage<List<RunStore.Row>> list();
 

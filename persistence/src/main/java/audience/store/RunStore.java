@@ -21,6 +21,8 @@ import java.util.concurrent.CompletionException;
  * sequence number), so a replay or a late write never moves a row backwards.
  */
 public final class RunStore implements RunReadModel {
+  /** Written once, by the facade that starts a redrive run: not part of either entity's versioned part. */
+  private static final String REDRIVE_OF = "redriveOf";
   private final DynamoDbAsyncClient dynamo;
   private final String table;
 
@@ -37,8 +39,12 @@ public final class RunStore implements RunReadModel {
   public record TallyPart(String runId, long ingested, long quarantined, long settledChunks, boolean completed,
                           String warning, Instant completedAt, boolean notified) {}
 
-  /** A whole row as read back. */
-  public record Row(RunPart run, TallyPart tally, Instant updatedAt) {
+  /** A whole row as read back; {@code redriveOf} is the run a redrive run redrives, "" for any other run. */
+  public record Row(RunPart run, TallyPart tally, Instant updatedAt, String redriveOf) {
+    public Row(RunPart run, TallyPart tally, Instant updatedAt) {
+      this(run, tally, updatedAt, "");
+    }
+
     /** The phase the run shows (see {@link RunPhase#shown}). */
     public RunPhase phase() {
       return RunPhase.shown(run.phase(), tally.completed());
@@ -71,6 +77,14 @@ public final class RunStore implements RunReadModel {
     v.put("completedAt", s(p.completedAt() == null ? "" : p.completedAt().toString()));
     v.put("notified", AttributeValue.fromBool(p.notified()));
     return update(p.runId(), v, "progressVersion", version);
+  }
+
+  @Override
+  public CompletableFuture<Void> linkRedrive(String runId, String redriveOf) {
+    return dynamo.updateItem(b -> b.tableName(table).key(Map.of("runId", s(runId)))
+            .updateExpression("SET #r = :r").expressionAttributeNames(Map.of("#r", REDRIVE_OF))
+            .expressionAttributeValues(Map.of(":r", s(redriveOf))))
+        .thenApply(r -> null);
   }
 
   /**
@@ -127,7 +141,7 @@ public final class RunStore implements RunReadModel {
         num(i, "listed", 0), bool(i, "listingDone"), instant(i, "startedAt"), str(i, "stallReason"));
     TallyPart p = new TallyPart(runId, num(i, "ingested", 0), num(i, "quarantined", 0), num(i, "settledChunks", 0),
         bool(i, "completed"), str(i, "warning"), instant(i, "completedAt"), bool(i, "notified"));
-    return new Row(c, p, instant(i, "updatedAt"));
+    return new Row(c, p, instant(i, "updatedAt"), str(i, REDRIVE_OF));
   }
 
   private static String str(Map<String, AttributeValue> i, String k) {
