@@ -138,6 +138,14 @@ class IngestionRunTest {
     return got;
   }
 
+  /** The read model is written after the persist it follows: wait for it rather than race it. */
+  private void awaitPhase(String runId, RunPhase phase) {
+    testKit.createTestProbe().awaitAssert(TIMEOUT, () -> {
+      assertThat(runs.phase(runId)).isEqualTo(phase);
+      return null;
+    });
+  }
+
   /** The incarnation of the run entity instance that dispatched the last chunk received. */
   private long incarnation;
 
@@ -256,7 +264,7 @@ class IngestionRunTest {
     run.tell(new IngestionRun.ChunkCounted(1, false));
     workers.expectNoMessage(Duration.ofMillis(300));
     assertThat(control(run, IngestionRun.Pause::new).getError().getMessage()).contains("is cancelled");
-    assertThat(runs.phase(id)).isEqualTo(RunPhase.CANCELLED);
+    awaitPhase(id, RunPhase.CANCELLED);
   }
 
   @Test
@@ -290,7 +298,7 @@ class IngestionRunTest {
     assertThat(stalled.reason()).contains("chunk 0").contains("3 attempts").contains("DynamoDB 500");
     journal.expectNextPersistedClass(pid(id), IngestionRun.StallReported.class);
     assertThat(stalls).singleElement().satisfies(n -> assertThat(n.runId()).isEqualTo(id));
-    assertThat(runs.phase(id)).isEqualTo(RunPhase.STALLED);
+    awaitPhase(id, RunPhase.STALLED);
     TestProbe<IngestionRun.View> view = testKit.createTestProbe();
     run.tell(new IngestionRun.GetStatus(view.getRef()));
     IngestionRun.View stalledView = view.receiveMessage(TIMEOUT);
@@ -301,7 +309,7 @@ class IngestionRunTest {
     run.tell(new IngestionRun.ChunkSettled(1, incarnation, 1, 4, 0, java.time.Instant.now()));
     assertThat(journal.expectNextPersistedClass(pid(id), IngestionRun.PhaseChanged.class).phase())
         .isEqualTo(RunPhase.RUNNING);
-    assertThat(runs.phase(id)).isEqualTo(RunPhase.RUNNING);
+    awaitPhase(id, RunPhase.RUNNING);
   }
 
   @Test
