@@ -146,6 +146,15 @@ class IngestionRunTest {
     });
   }
 
+  /** A started run whose two first chunks are out (the window is full): what most tests begin with. */
+  private ActorRef<IngestionRun.Command> startedWithAFullWindow(String id) {
+    ActorRef<IngestionRun.Command> run = spawn(id);
+    start(run, id);
+    nextChunk();
+    nextChunk();
+    return run;
+  }
+
   /** The incarnation of the run entity instance that dispatched the last chunk received. */
   private long incarnation;
 
@@ -248,10 +257,7 @@ class IngestionRunTest {
   @Test
   void pauseHoldsDispatchResumeGoesOnAndCancelEndsTheRun() {
     String id = newRunId();
-    ActorRef<IngestionRun.Command> run = spawn(id);
-    start(run, id);
-    nextChunk();
-    nextChunk();
+    ActorRef<IngestionRun.Command> run = startedWithAFullWindow(id);
     assertThat(control(run, IngestionRun.Pause::new).getValue().phase()).isEqualTo(RunPhase.PAUSED);
     run.tell(new IngestionRun.ChunkSettled(0, incarnation, 1, 4, 0, java.time.Instant.now()));
     tracker.receiveMessage(TIMEOUT);
@@ -270,10 +276,7 @@ class IngestionRunTest {
   @Test
   void aFailedChunkIsDispatchedAgainAsItsNextAttemptAndStaleFailuresAreIgnored() {
     String id = newRunId();
-    ActorRef<IngestionRun.Command> run = spawn(id);
-    start(run, id);
-    nextChunk();
-    nextChunk();
+    ActorRef<IngestionRun.Command> run = startedWithAFullWindow(id);
     run.tell(new IngestionRun.ChunkFailed(0, incarnation, 1, "DynamoDB down"));
     FileWorker.ProcessChunk retried = nextChunk();
     assertThat(retried.chunkIndex()).isEqualTo(0);
@@ -315,10 +318,7 @@ class IngestionRunTest {
   @Test
   void whatTheTrackerDoesNotAcknowledgeIsSentAgain() {
     String id = newRunId();
-    ActorRef<IngestionRun.Command> run = spawn(id);
-    start(run, id);
-    nextChunk();
-    nextChunk();
+    ActorRef<IngestionRun.Command> run = startedWithAFullWindow(id);
     run.tell(new IngestionRun.ChunkSettled(0, incarnation, 1, 4, 0, java.time.Instant.now()));
     // the tracker (its node died, say) never answers: the chunk is recorded again, and again
     for (int i = 0; i < 3; i++) {
