@@ -206,9 +206,4 @@ final class DispatchWindow {
   long uncommittedFiles() {
     return uncommittedFiles;
   }
-
-  /** The in-flight chunk {@code index}, whatever its attempt. */
-  Optional<Chunk> inFlight(long index) {
-    return Optional.ofNullable(inFlight.get(index));
-  }
 }

@@ -212,11 +212,8 @@ class IngestionRunTest {
   @Test
   void countedChunksAreCommittedInOrderAndARestartResumesAfterTheOffset() {
     String id = newRunId();
-    ActorRef<IngestionRun.Command> run = spawn(id);
-    start(run, id);
+    ActorRef<IngestionRun.Command> run = startedWithAFullWindow(id);
     journal.expectNextPersistedClass(pid(id), IngestionRun.RunStarted.class);
-    nextChunk();
-    nextChunk();
 
     run.tell(new IngestionRun.ChunkSettled(1, incarnation, 1, 4, 0, java.time.Instant.now()));
     awaitMessage(CompletionTracker.RecordChunk.class, m -> m.chunkIndex() == 1);
@@ -288,11 +285,8 @@ class IngestionRunTest {
   @Test
   void aChunkThatKeepsFailingStallsTheRunVisiblyUntilOneSettles() {
     String id = newRunId();
-    ActorRef<IngestionRun.Command> run = spawn(id);
-    start(run, id);
+    ActorRef<IngestionRun.Command> run = startedWithAFullWindow(id);
     journal.expectNextPersistedClass(pid(id), IngestionRun.RunStarted.class);
-    nextChunk();
-    nextChunk();
     for (int attempt = 1; attempt <= 3; attempt++) {
       run.tell(new IngestionRun.ChunkFailed(0, incarnation, attempt, "DynamoDB 500"));
       if (attempt < 3) assertThat((nextChunk()).attempt()).isEqualTo(attempt + 1);

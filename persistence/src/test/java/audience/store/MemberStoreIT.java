@@ -75,6 +75,12 @@ class MemberStoreIT {
       store.write(snapshots.subList(0, 3)).join(); // a redone chunk
       assertThat(currentKey(member)).isEqualTo("k/" + trial + "/9.json");
     }
+    // reading every current member: one item per member, whatever the number of snapshots written
+    AtomicLong current = new AtomicLong();
+    store.scanCurrent(MemberStore.MEMBER_ID, 2, item -> {
+      if (item.get(MemberStore.MEMBER_ID).s().startsWith("m-order")) current.incrementAndGet();
+    }).join();
+    assertThat(current).hasValue(5);
   }
 
   @Test
