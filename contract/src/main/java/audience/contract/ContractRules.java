@@ -62,8 +62,6 @@ final class ContractRules {
   static final int MIN_EMAIL_LENGTH = 5;
   /** The longest path RFC 5321 allows, less its angle brackets. */
   static final int MAX_EMAIL_LENGTH = 254;
-  /** Longer values are cut in details: enough to recognise one, short enough for a log line. */
-  static final int MAX_SHOWN_VALUE_CHARS = 64;
   private static final char DELETE = 0x7f;
 
   private ContractRules() {}
@@ -112,7 +110,7 @@ final class ContractRules {
     long priceMax = integer(root, "priceMax", 0, Long.MAX_VALUE, ">= 0");
     if (priceMin > priceMax) {
       throw new Rejected(
-          RejectionKind.OUT_OF_RANGE, "priceMin=" + priceMin + " > priceMax=" + priceMax);
+          RejectionKind.OUT_OF_RANGE, "priceMin is greater than priceMax");
     }
     Instant lastActive = instant(root, "", "lastActive", latest);
     List<Activity> activity = activities(root.get("activity"), latest);
@@ -183,8 +181,7 @@ final class ContractRules {
     }
     if (!n.canConvertToLong() || n.longValue() < min || n.longValue() > max) {
       String range = n.canConvertToLong() ? expected : min + ".." + max;
-      throw new Rejected(
-          RejectionKind.OUT_OF_RANGE, name + "=" + n.asText() + " (expected " + range + ")");
+      throw new Rejected(RejectionKind.OUT_OF_RANGE, name + " is out of range (expected " + range + ")");
     }
     return n.longValue();
   }
@@ -239,7 +236,7 @@ final class ContractRules {
 
   private static Rejected invalid(String field, String value, String expected) {
     return new Rejected(
-        RejectionKind.INVALID_VALUE, field + "=" + quote(value) + " (expected " + expected + ")");
+        RejectionKind.INVALID_VALUE, field + " is not valid (expected " + expected + ")");
   }
 
   private static String typeName(JsonNode n) {
@@ -253,33 +250,6 @@ final class ContractRules {
       case BINARY -> "binary";
       case MISSING -> "missing";
     };
-  }
-
-  /** The value in double quotes, JSON-escaped and cut to a readable length. */
-  static String quote(String s) {
-    int n = Math.min(s.length(), MAX_SHOWN_VALUE_CHARS);
-    StringBuilder b = new StringBuilder(n + 8).append('"');
-    for (int i = 0; i < n; i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        case '\n' -> b.append("\\n");
-        case '\r' -> b.append("\\r");
-        case '\t' -> b.append("\\t");
-        default -> {
-          if (c < ' ') {
-            b.append(String.format("\\u%04x", (int) c));
-          } else {
-            b.append(c);
-          }
-        }
-      }
-    }
-    if (s.length() > n) {
-      b.append("...");
-    }
-    return b.append('"').toString();
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -80,7 +80,7 @@ class ContractRulesTest {
     for (String refused : List.of("2025-06-01T10:15:30", "2025-06-01T10:15Z",
         "2025-06-01 10:15:30Z", "2025-06-01", "2025-06-01T10:15:30+1000")) {
       assertThat(reason(m -> m.put("lastActive", refused))).as(refused)
-          .startsWith("INVALID_VALUE: lastActive=");
+          .startsWith("INVALID_VALUE: lastActive is not valid");
     }
   }
 
@@ -99,7 +99,7 @@ class ContractRulesTest {
   void everyActivityEntryIsChecked() {
     Map<String, Object> good = entry("view", "l-1", "2025-05-01T00:00:00Z");
     assertThat(reason(m -> m.put("activity", List.of(good, entry("view", " ", "x")))))
-        .isEqualTo("INVALID_VALUE: activity[1].listingId=\" \" (expected a non-blank id)");
+        .isEqualTo("INVALID_VALUE: activity[1].listingId is not valid (expected a non-blank id)");
     assertThat(reason(m -> m.put("activity", Arrays.asList(good, null))))
         .isEqualTo("WRONG_TYPE: activity[1] is null, expected object");
     assertThat(reason(m -> m.put("activity", List.of(entry("view", "l-1", null)))))

@@ -26,8 +26,10 @@ import java.util.function.Consumer;
  * key. Reading every current member is one scan of that table, whatever the number of past runs.
  *
  * <p>Beside it, the member-files table records which file gave which snapshot (no personal data; rows expire after
- * {@code audience.members.history-retention}): how a run is audited against its listing. Erased members are
- * deleted and put on the suppression list, which every export must respect.
+ * {@code audience.members.history-retention}): how a run is audited against its listing. An erased member is put
+ * on the suppression list, which every export must respect, and their item is replaced by a tombstone: an item with
+ * no profile whose {@code lastActive} is later than any file's, so that no later file can bring the member back
+ * (the same conditional put that keeps the newest snapshot refuses it). Reads skip tombstones.
  */
 public final class MemberStore {
   public static final String MEMBER_ID = "memberId";
@@ -40,6 +42,10 @@ public final class MemberStore {
   /** Newer wins; equal instants: the greater source key, so the outcome never depends on the order. */
   private static final String NEWER = "attribute_not_exists(#m) OR #la < :la OR (#la = :la AND #sk < :sk)";
   private static final String VALIDATION = "ValidationException";
+  /** Items that are members, not tombstones. */
+  private static final String NOT_FORGOTTEN = "attribute_not_exists(" + FORGOTTEN_AT + ")";
+  /** A tombstone's lastActive: later than any instant a file can carry. */
+  private static final long TOMBSTONE_LAST_ACTIVE = Long.MAX_VALUE;
 
   private final DynamoDbAsyncClient dynamo;
   private final Tables tables;
@@ -83,7 +89,10 @@ public final class MemberStore {
     /** It is now the member's current item. */
     record Current(Snapshot snapshot) implements Written {}
 
-    /** A newer snapshot (or an equally new one from a greater key) was already current: nothing to do. */
+    /**
+     * A newer snapshot (or an equally new one from a greater key) was already current, or the member was erased:
+     * nothing to do.
+     */
     record Superseded(Snapshot snapshot) implements Written {}
 
     /** DynamoDB refuses to store this item, however often asked: the file's own fault. */
@@ -147,27 +156,38 @@ public final class MemberStore {
     return "DynamoDB refused the item (" + VALIDATION + (safe ? ": " + message : "") + ")";
   }
 
-  /** The member's current item, if any. */
+  /** The member's current item, if any (none once erased). */
   public CompletableFuture<Optional<Map<String, AttributeValue>>> current(String memberId) {
     return dynamo.getItem(b -> b.tableName(tables.members()).key(Map.of(MEMBER_ID, s(memberId))).consistentRead(true))
-        .thenApply(r -> r.hasItem() && !r.item().isEmpty() ? Optional.of(r.item()) : Optional.empty());
+        .thenApply(r -> isMember(r.hasItem() ? r.item() : null) ? Optional.of(r.item()) : Optional.empty());
   }
 
-  /** Every current member, {@code segments} parallel scan segments; {@code projection} null for whole items. */
+  private static boolean isMember(Map<String, AttributeValue> item) {
+    return item != null && !item.isEmpty() && !item.containsKey(FORGOTTEN_AT);
+  }
+
+  /**
+   * Every current member (erased ones left out), {@code segments} parallel scan segments; {@code projection} null for
+   * whole items.
+   */
   public CompletableFuture<Void> scanCurrent(String projection, int segments, Consumer<Map<String, AttributeValue>> each) {
-    return TableScan.scan(dynamo, tables.members(), projection, segments, each);
+    return TableScan.scan(dynamo, tables.members(), projection, NOT_FORGOTTEN, segments, each);
   }
 
   /**
    * Erasure: the member goes on the suppression list first (so a crash in between still leaves them suppressed),
-   * then their current item is deleted. Idempotent; answers whether a current item existed.
+   * then their item is replaced by a tombstone that no later file can supersede. Idempotent; answers whether the
+   * member had a current profile.
    */
   public CompletableFuture<Boolean> forget(String memberId) {
-    Map<String, AttributeValue> suppressed = Map.of(MEMBER_ID, s(memberId), FORGOTTEN_AT, s(clock.instant().toString()));
+    AttributeValue at = s(clock.instant().toString());
+    Map<String, AttributeValue> suppressed = Map.of(MEMBER_ID, s(memberId), FORGOTTEN_AT, at);
+    Map<String, AttributeValue> tombstone = Map.of(MEMBER_ID, s(memberId), FORGOTTEN_AT, at,
+        LAST_ACTIVE, n(TOMBSTONE_LAST_ACTIVE));
     return Retrying.call(retry, () -> dynamo.putItem(b -> b.tableName(tables.suppression()).item(suppressed)))
-        .thenCompose(v -> Retrying.call(retry, () -> dynamo.deleteItem(b -> b.tableName(tables.members())
-            .key(Map.of(MEMBER_ID, s(memberId))).returnValues("ALL_OLD"))))
-        .thenApply(r -> r.hasAttributes() && !r.attributes().isEmpty());
+        .thenCompose(v -> Retrying.call(retry, () -> dynamo.putItem(b -> b.tableName(tables.members())
+            .item(tombstone).returnValues("ALL_OLD"))))
+        .thenApply(r -> isMember(r.hasAttributes() ? r.attributes() : null));
   }
 
   /** Whether the member was erased: exports leave such members out. */

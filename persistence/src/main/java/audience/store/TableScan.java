@@ -15,21 +15,32 @@ public final class TableScan {
 
   public static CompletableFuture<Void> scan(DynamoDbAsyncClient dynamo, String table, String projection,
                                              int segments, Consumer<Map<String, AttributeValue>> sink) {
+    return scan(dynamo, table, projection, null, segments, sink);
+  }
+
+  /** As above, only items matching {@code filter} (a DynamoDB filter expression, null for all). */
+  public static CompletableFuture<Void> scan(DynamoDbAsyncClient dynamo, String table, String projection,
+                                             String filter, int segments, Consumer<Map<String, AttributeValue>> sink) {
     return CompletableFuture.allOf(IntStream.range(0, segments)
-        .mapToObj(seg -> segment(dynamo, table, projection, seg, segments, null, sink))
+        .mapToObj(seg -> segment(dynamo, request(table, projection, filter, seg, segments), null, sink))
         .toArray(CompletableFuture[]::new));
   }
 
-  private static CompletableFuture<Void> segment(DynamoDbAsyncClient dynamo, String table, String projection,
-                                                 int seg, int total, Map<String, AttributeValue> start,
-                                                 Consumer<Map<String, AttributeValue>> sink) {
+  private static ScanRequest request(String table, String projection, String filter, int seg, int total) {
     ScanRequest.Builder b = ScanRequest.builder().tableName(table).segment(seg).totalSegments(total);
     if (projection != null) b.projectionExpression(projection);
-    if (start != null) b.exclusiveStartKey(start);
-    return dynamo.scan(b.build()).thenCompose(r -> {
+    if (filter != null) b.filterExpression(filter);
+    return b.build();
+  }
+
+  private static CompletableFuture<Void> segment(DynamoDbAsyncClient dynamo, ScanRequest first,
+                                                 Map<String, AttributeValue> start,
+                                                 Consumer<Map<String, AttributeValue>> sink) {
+    ScanRequest request = start == null ? first : first.toBuilder().exclusiveStartKey(start).build();
+    return dynamo.scan(request).thenCompose(r -> {
       r.items().forEach(sink);
       return r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty()
-          ? segment(dynamo, table, projection, seg, total, r.lastEvaluatedKey(), sink)
+          ? segment(dynamo, first, r.lastEvaluatedKey(), sink)
           : CompletableFuture.completedFuture(null);
     });
   }

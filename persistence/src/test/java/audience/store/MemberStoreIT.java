@@ -124,6 +124,14 @@ class MemberStoreIT {
     assertThat(store.current("m-forget").join()).isEmpty();
     assertThat(store.suppressed("m-forget").join()).isTrue();
     assertThat(store.forget("m-forget").join()).as("forgetting twice is harmless").isFalse();
+    List<MemberStore.Written> later = store.write(List.of(snapshot("m-forget", T.plusSeconds(3600), "forget/2.json"),
+        snapshot("m-forget", Instant.parse("2999-01-01T00:00:00Z"), "forget/3.json"))).join();
+    assertThat(later).as("no later file brings an erased member back")
+        .allMatch(w -> w instanceof MemberStore.Written.Superseded);
+    assertThat(store.current("m-forget").join()).isEmpty();
+    List<String> scanned = new java.util.concurrent.CopyOnWriteArrayList<>();
+    store.scanCurrent(MemberStore.MEMBER_ID, 2, item -> scanned.add(item.get(MemberStore.MEMBER_ID).s())).join();
+    assertThat(scanned).doesNotContain("m-forget");
     Map<String, AttributeValue> none = Map.of();
     assertThat(store.current("m-never").join().orElse(none)).isEmpty();
   }
