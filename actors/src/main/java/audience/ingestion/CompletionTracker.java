@@ -28,17 +28,16 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.TreeSet;
 
 /**
- * The completion aggregate of one run. It counts settled chunks (once each, however often a chunk is redone) and,
- * the moment the listing is closed and every listed chunk is counted, persists {@link Completed} and emits the done
- * event exactly once: to in-cluster subscribers of the {@link IngestionDone#TOPIC} topic and through the
- * {@link DoneNotifier} (SNS). The notification is an outbox: its intent is the Completed event, its outcome
- * {@link Notified}; recovery redoes a missing outcome. Design: docs/architecture.md.
+ * The completion aggregate of one run. The run entity tells it the run's progress after each commit (kept in memory
+ * and in the runs read model, not journaled: the run has it in its own journal and sends it again) and, once the
+ * listing is finished and every listed file is committed, {@link Finish} with the committed totals. The tracker then
+ * persists {@link Completed} and emits the done event exactly once: to in-cluster subscribers of the
+ * {@link IngestionDone#TOPIC} topic and through the {@link DoneNotifier} (SNS). The notification is an outbox: its
+ * intent is the Completed event, its outcome {@link Notified}; recovery and the republish timer redo a missing
+ * outcome. Design: docs/architecture.md.
  */
 public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedReplies<CompletionTracker.Command,
     CompletionTracker.Event, CompletionTracker.State> {
@@ -53,18 +52,16 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
   // ---- protocol
 
   public sealed interface Command extends CborSerializable
-      permits RecordChunk, CloseListing, GetTally, NotifyFinished, Republish {}
+      permits Advance, Finish, GetTally, NotifyFinished, Republish {}
+
+  /** The run's committed progress (cumulative, so a repeat or a reordering is harmless). */
+  public record Advance(Counts committed) implements Command {}
 
   /**
-   * A chunk is settled; answered with {@link IngestionRun.ChunkCounted} through the peers (sharding), so that a run
-   * moved to another node still gets it. Idempotent per chunk.
+   * The run is whole: its listing is finished and every listed file committed, adding up to {@code totals}.
+   * Answered with {@link IngestionRun.DoneRecorded} through the peers (sharding), every time it is sent.
    */
-  public record RecordChunk(long chunkIndex, int files, int ingested, int quarantined, Instant settledAt)
-      implements Command {}
-
-  /** The listing is over: the run has exactly {@code totalChunks} chunks and {@code totalFiles} files. */
-  public record CloseListing(RunSpec spec, Instant startedAt, long totalChunks, long totalFiles)
-      implements Command {}
+  public record Finish(RunSpec spec, Instant startedAt, Counts totals) implements Command {}
 
   public record GetTally(ActorRef<Tally> replyTo) implements Command {}
 
@@ -84,26 +81,29 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
     State applyTo(State state);
   }
 
-  /** {@code settledAt}: when the worker had the chunk's last file stored. */
+  /** Journals from before completion was decided by the run's watermark: one event per counted chunk. */
   public record ChunkRecorded(long chunkIndex, int files, int ingested, int quarantined, Instant settledAt)
       implements Event {
     @Override
     public State applyTo(State s) {
-      return new State(s.chunks().with(chunkIndex), s.counts().plus(this), s.listing(), s.completion());
+      return new State(s.counts().plus(this), s.listing(), s.completion());
     }
   }
 
-  public record ListingClosed(RunSpec spec, Instant startedAt, long totalChunks, long totalFiles) implements Event {
+  /** The run as it finished; {@code counts} is null in journals from before the run sent its totals. */
+  public record ListingClosed(RunSpec spec, Instant startedAt, long totalChunks, long totalFiles, Counts counts)
+      implements Event {
     @Override
     public State applyTo(State s) {
-      return new State(s.chunks(), s.counts(), new Listing(spec, startedAt, totalChunks, totalFiles), s.completion());
+      return new State(counts == null ? s.counts() : counts, new Listing(spec, startedAt, totalChunks, totalFiles),
+          s.completion());
     }
   }
 
   public record Completed(Instant at, String warning) implements Event {
     @Override
     public State applyTo(State s) {
-      return new State(s.chunks(), s.counts(), s.listing(), new Completion(at, warning, false));
+      return new State(s.counts(), s.listing(), new Completion(at, warning, false));
     }
   }
 
@@ -111,36 +111,23 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
     @Override
     public State applyTo(State s) {
       Completion o = s.completion();
-      return new State(s.chunks(), s.counts(), s.listing(), new Completion(o.completedAt(), o.warning(), true));
+      return new State(s.counts(), s.listing(), new Completion(o.completedAt(), o.warning(), true));
     }
   }
 
   // ---- state
 
   /**
-   * Which chunks are recorded: every chunk below {@code watermark}, and those in {@code above} (at most the
-   * run's in-flight window).
+   * What committed chunks add up to: {@code settledChunks} chunks of {@code settledFiles} files;
+   * {@code lastSettledAt}: when the latest of them was stored.
    */
-  public record Chunks(long watermark, TreeSet<Long> above) implements CborSerializable {
-    static final Chunks NONE = new Chunks(0, new TreeSet<>());
-
-    boolean contains(long chunk) {
-      return chunk < watermark || above.contains(chunk);
-    }
-
-    Chunks with(long chunk) {
-      TreeSet<Long> next = new TreeSet<>(above);
-      next.add(chunk);
-      long w = watermark;
-      while (next.remove(w)) w++;
-      return new Chunks(w, next);
-    }
-  }
-
-  /** What the recorded chunks add up to; {@code lastSettledAt}: when the latest of them was stored. */
   public record Counts(long settledChunks, long settledFiles, long ingested, long quarantined, Instant lastSettledAt)
       implements CborSerializable {
     static final Counts NONE = new Counts(0, 0, 0, 0, null);
+
+    boolean isBehind(Counts other) {
+      return settledChunks < other.settledChunks();
+    }
 
     Counts plus(ChunkRecorded c) {
       Instant last = lastSettledAt == null || (c.settledAt() != null && c.settledAt().isAfter(lastSettledAt))
@@ -159,8 +146,9 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
     static final Completion PENDING = new Completion(null, "", false);
   }
 
-  public record State(Chunks chunks, Counts counts, Listing listing, Completion completion) implements CborSerializable {
-    static final State EMPTY = new State(Chunks.NONE, Counts.NONE, null, Completion.PENDING);
+  /** Snapshots from before the watermark also hold the recorded chunk numbers (ignored now). */
+  public record State(Counts counts, Listing listing, Completion completion) implements CborSerializable {
+    static final State EMPTY = new State(Counts.NONE, null, Completion.PENDING);
 
     boolean listingClosed() {
       return listing != null;
@@ -170,11 +158,9 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
       return completion.completedAt() != null;
     }
 
-    boolean readyToComplete() {
-      return listingClosed() && !completed() && counts.settledChunks() == listing.totalChunks();
-    }
-
-    Tally tally() {
+    /** The tally, with {@code progress} (what the run last said) until the run is completed. */
+    Tally tally(Counts progress) {
+      Counts counts = completed() || !this.counts.isBehind(progress) ? this.counts : progress;
       return new Tally(counts.settledChunks(), counts.settledFiles(), counts.ingested(), counts.quarantined(),
           listingClosed(), listingClosed() ? listing.totalChunks() : -1, listingClosed() ? listing.totalFiles() : -1,
           completed(), completion.warning(), completion.completedAt());
@@ -193,12 +179,16 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
 
   private static final String REPUBLISH_TIMER = "republish";
   private static final double PERSIST_RESTART_JITTER = 0.2;
+  /** Read model versions per committed chunk: room for completed and notified at the last one. */
+  private static final long VERSION_STEPS_PER_CHUNK = 3;
 
   private final String runId;
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
   private final Dependencies deps;
   private final ReadModelWriter readModel;
+  /** What the run last said it committed (transient: the run sends it again after a restart of either). */
+  private Counts progress = Counts.NONE;
 
   public static Behavior<Command> create(String runId, Dependencies deps) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new CompletionTracker(runId, ctx, timers, deps)));
@@ -221,24 +211,21 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
     return State.EMPTY;
   }
 
-  // ---- command handlers, by phase: counting, then completed
+  // ---- command handlers, by phase: running, then completed
 
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
     CommandHandlerWithReplyBuilder<Command, Event, State> b = newCommandHandlerWithReplyBuilder();
     b.forState(s -> !s.completed())
-        .onCommand(RecordChunk.class, this::record)
-        .onCommand(CloseListing.class, this::close)
+        .onCommand(Advance.class, this::advance)
+        .onCommand(Finish.class, this::finish)
         .onCommand(GetTally.class, this::tally)
         .onCommand(NotifyFinished.class, (s, c) -> Effect().noReply()) // only sent once completed
         .onCommand(Republish.class, (s, c) -> Effect().noReply());
     b.forState(State::completed)
-        .onCommand(RecordChunk.class, (s, c) -> {
-          answerRun(new IngestionRun.ChunkCounted(c.chunkIndex(), true)); // a repeat: the run missed the answer
-          return Effect().noReply();
-        })
-        .onCommand(CloseListing.class, (s, c) -> {
-          answerRun(new IngestionRun.ListingCounted(true));
+        .onCommand(Advance.class, (s, c) -> Effect().noReply()) // a late progress report
+        .onCommand(Finish.class, (s, c) -> {
+          answerRun(new IngestionRun.DoneRecorded()); // a repeat: the run missed the answer
           return Effect().noReply();
         })
         .onCommand(GetTally.class, this::tally)
@@ -255,43 +242,30 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
   }
 
   private ReplyEffect<Event, State> tally(State state, GetTally get) {
-    return Effect().reply(get.replyTo(), state.tally());
+    return Effect().reply(get.replyTo(), state.tally(progress));
   }
 
-  private ReplyEffect<Event, State> record(State state, RecordChunk c) {
-    if (state.chunks().contains(c.chunkIndex())) {
-      answerRun(new IngestionRun.ChunkCounted(c.chunkIndex(), false));
-      return Effect().noReply();
+  private ReplyEffect<Event, State> advance(State state, Advance a) {
+    if (progress.isBehind(a.committed())) {
+      progress = a.committed();
+      writeReadModel(state, false);
     }
-    List<Event> events = new ArrayList<>(2);
-    events.add(new ChunkRecorded(c.chunkIndex(), c.files(), c.ingested(), c.quarantined(), c.settledAt()));
-    completion(events.get(0).applyTo(state)).ifPresent(events::add);
-    return Effect().persist(events).thenRun(next -> {
-      answerRun(new IngestionRun.ChunkCounted(c.chunkIndex(), next.completed()));
-      afterPersist(next, events.size() > 1);
-    }).thenNoReply();
+    return Effect().noReply();
   }
 
-  private ReplyEffect<Event, State> close(State state, CloseListing c) {
-    if (state.listingClosed()) {
-      answerRun(new IngestionRun.ListingCounted(false));
-      return Effect().noReply();
-    }
-    List<Event> events = new ArrayList<>(2);
-    events.add(new ListingClosed(c.spec(), c.startedAt(), c.totalChunks(), c.totalFiles()));
-    completion(events.get(0).applyTo(state)).ifPresent(events::add);
-    return Effect().persist(events).thenRun(next -> {
-      answerRun(new IngestionRun.ListingCounted(next.completed()));
-      afterPersist(next, events.size() > 1);
-    }).thenNoReply();
-  }
-
-  private Optional<Event> completion(State next) {
-    if (!next.readyToComplete()) return Optional.empty();
-    long expected = next.listing().spec().expectedFiles();
-    String warning = expected != RunSpec.UNKNOWN && expected != next.listing().totalFiles()
-        ? "expected " + expected + " files, listed " + next.listing().totalFiles() : "";
-    return Optional.of(new Completed(deps.clock().instant(), warning));
+  private ReplyEffect<Event, State> finish(State state, Finish f) {
+    progress = f.totals();
+    Counts t = f.totals();
+    long expected = f.spec().expectedFiles();
+    String warning = expected != RunSpec.UNKNOWN && expected != t.settledFiles()
+        ? "expected " + expected + " files, listed " + t.settledFiles() : "";
+    return Effect().persist(List.of(
+            new ListingClosed(f.spec(), f.startedAt(), t.settledChunks(), t.settledFiles(), t),
+            new Completed(deps.clock().instant(), warning)))
+        .thenRun(next -> {
+          answerRun(new IngestionRun.DoneRecorded());
+          afterPersist(next, true);
+        }).thenNoReply();
   }
 
   private void afterPersist(State state, boolean justCompleted) {
@@ -323,11 +297,16 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
         .thenRun(s -> writeReadModel(s, true)).thenNoReply();
   }
 
+  /**
+   * The tally's part of the runs row, versioned by progress: committed chunks, then completion, then notification,
+   * so that a late or repeated write never moves the row backwards.
+   */
   private void writeReadModel(State s, boolean force) {
-    long version = lastSequenceNumber(ctx);
-    readModel.write(force, () -> deps.runs().write(new RunStore.TallyPart(runId, s.counts().ingested(),
-        s.counts().quarantined(), s.counts().settledChunks(), s.completed(), s.completion().warning(),
-        s.completion().completedAt(), s.completion().notified()), version));
+    Tally t = s.tally(progress);
+    long version = t.settledChunks() * VERSION_STEPS_PER_CHUNK + (t.completed() ? 1 : 0)
+        + (s.completion().notified() ? 1 : 0);
+    readModel.write(force, () -> deps.runs().write(new RunStore.TallyPart(runId, t.ingested(), t.quarantined(),
+        t.settledChunks(), t.completed(), t.warning(), t.completedAt(), s.completion().notified()), version));
   }
 
   @Override

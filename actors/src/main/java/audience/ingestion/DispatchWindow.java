@@ -1,5 +1,6 @@
 package audience.ingestion;
 
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,13 +10,14 @@ import java.util.TreeMap;
 /**
  * The run entity's dispatch window, as plain data and pure decisions (no actor, no S3, no journal): which listed
  * files form the next chunk, how many chunks may be out at once, which settled chunks may be committed, and where
- * the listing resumes. A chunk moves pending → in flight (at a worker) → counting (the tracker records it) →
- * counted (waiting behind a slower one) → committed. Every chunk not yet committed counts against
- * {@code maxChunksInFlight}, so after a crash the redone work (everything after the committed offset) is at most
- * the window.
+ * the listing resumes. A chunk moves pending → in flight (at a worker) → settled (waiting behind a slower one) →
+ * committed. Every chunk not yet committed counts against {@code maxChunksInFlight}, so after a crash the redone
+ * work (everything after the committed offset) is at most the window.
  *
- * <p>Built from the last commit (offset and next chunk number); everything else is transient and rebuilt by
- * listing again after that offset.
+ * <p>Built from the last commit (offset and next chunk number) and, once the listing was finished, its last key:
+ * everything else is transient and rebuilt by listing again after that offset, up to that key. Nothing about a chunk
+ * above the commit outlives the window, so chunks re-cut after a restart from a listing that changed meanwhile (files
+ * added or deleted, another chunk size) can never be mistaken for the earlier ones.
  */
 final class DispatchWindow {
   /** A chunk between its dispatch and its commit; {@code attempt} counts its dispatches. */
@@ -29,16 +31,22 @@ final class DispatchWindow {
     }
   }
 
-  /** What a worker reported for a settled chunk: kept until the tracker counts it, to be sent again if lost. */
-  record Settled(Chunk chunk, int ingested, int quarantined, java.time.Instant settledAt) {}
+  /** What a worker reported for a settled chunk: kept until the chunks before it settle too. */
+  record Settled(Chunk chunk, int ingested, int quarantined, Instant settledAt) {}
 
-  /** A contiguous run of counted chunks that may now be committed: every chunk below {@code nextChunk}. */
-  record Commit(String offset, long nextChunk, long files, int chunks) {}
+  /**
+   * A contiguous run of settled chunks that may now be committed: every chunk below {@code nextChunk}, with what
+   * they add up to; {@code lastSettledAt}: when the latest of them was stored.
+   */
+  record Commit(String offset, long nextChunk, long files, long ingested, long quarantined, Instant lastSettledAt,
+                int chunks) {}
 
   private final int chunkSize;
   private final int maxChunksInFlight;
   private final int pageSize;
 
+  /** The listing's last key once it was finished before a restart (keys after it belong to no run); else null. */
+  private final String lastKey;
   private String cursor;
   private long committedChunks;
   private long nextAssign;
@@ -47,11 +55,15 @@ final class DispatchWindow {
   private boolean exhausted;
   private final ArrayDeque<FileRef> pending = new ArrayDeque<>();
   private final TreeMap<Long, Chunk> inFlight = new TreeMap<>();
-  private final TreeMap<Long, Settled> counting = new TreeMap<>();
-  private final TreeMap<Long, Chunk> counted = new TreeMap<>();
+  private final TreeMap<Long, Settled> settled = new TreeMap<>();
 
-  /** A window that resumes after {@code offset}, the last key of chunk {@code committedChunks - 1}. */
-  DispatchWindow(int chunkSize, int maxChunksInFlight, int pageSize, String offset, long committedChunks) {
+  /**
+   * A window that resumes after {@code offset}, the last key of chunk {@code committedChunks - 1}, and lists up to
+   * {@code lastKey} (null: to the end of the prefix).
+   */
+  DispatchWindow(int chunkSize, int maxChunksInFlight, int pageSize, String offset, long committedChunks,
+                 String lastKey) {
+    this.lastKey = lastKey;
     this.chunkSize = chunkSize;
     this.maxChunksInFlight = maxChunksInFlight;
     this.pageSize = pageSize;
@@ -76,15 +88,47 @@ final class DispatchWindow {
     listing = true;
   }
 
+  /** Whether a page listed after {@code after} is the one this window asked for (not one asked before a restart). */
+  boolean awaitsPageAfter(String after) {
+    return listing && cursor.equals(after);
+  }
+
   void pageAbandoned() {
     listing = false;
   }
 
+  /** A page of the listing; with a known last key, what lies beyond it is dropped and the listing is over. */
   void pageListed(List<FileRef> files, boolean more) {
     listing = false;
-    pending.addAll(files);
+    boolean beyond = false;
+    for (FileRef f : files) {
+      if (lastKey != null && compareKeys(f.key(), lastKey) > 0) {
+        beyond = true;
+        break;
+      }
+      pending.add(f);
+    }
     if (!files.isEmpty()) cursor = files.get(files.size() - 1).key();
-    exhausted = !more;
+    exhausted = !more || beyond;
+  }
+
+  /** S3's listing order: UTF-8 bytes, which is code point order (not String's UTF-16 order). */
+  static int compareKeys(String a, String b) {
+    int i = 0;
+    int j = 0;
+    while (i < a.length() && j < b.length()) {
+      int ca = a.codePointAt(i);
+      int cb = b.codePointAt(j);
+      if (ca != cb) return Integer.compare(ca, cb);
+      i += Character.charCount(ca);
+      j += Character.charCount(cb);
+    }
+    return Integer.compare(a.length() - i, b.length() - j);
+  }
+
+  /** The last key listed so far (the run's last key once the listing is over). */
+  String listedUpTo() {
+    return cursor;
   }
 
   /** The listing reached its end and every listed file went into a chunk. */
@@ -94,18 +138,10 @@ final class DispatchWindow {
 
   // ---- dispatch
 
-  /**
-   * The chunks to dispatch now: full chunks (or the last, partial one once the listing is over) while the window
-   * has room. With the listing already closed at {@code totalChunks} (known after a recovery), keys that appeared
-   * in the bucket since belong to another run and are dropped.
-   */
-  List<Chunk> assign(Optional<Long> closedAtChunks) {
+  /** The chunks to dispatch now: full chunks (or the last, partial one once the listing is over) while there is room. */
+  List<Chunk> assign() {
     List<Chunk> out = new ArrayList<>();
     while (outstanding() < maxChunksInFlight && (pending.size() >= chunkSize || (exhausted && !pending.isEmpty()))) {
-      if (closedAtChunks.isPresent() && nextAssign >= closedAtChunks.get()) {
-        pending.clear();
-        break;
-      }
       List<FileRef> files = new ArrayList<>(Math.min(chunkSize, pending.size()));
       while (files.size() < chunkSize && !pending.isEmpty()) files.add(pending.poll());
       Chunk chunk = new Chunk(nextAssign++, List.copyOf(files), 1);
@@ -131,18 +167,15 @@ final class DispatchWindow {
     return Optional.of(next);
   }
 
-  /** A worker settled the chunk: it goes to the tracker. Empty for an answer about a chunk not in flight. */
-  Optional<Settled> settled(long index, int ingested, int quarantined, java.time.Instant settledAt) {
+  /**
+   * A worker settled the chunk; returns what may now be committed, if the settled prefix grew. Empty for an answer
+   * about a chunk not in flight (a late answer from an earlier attempt).
+   */
+  Optional<Commit> settled(long index, int ingested, int quarantined, Instant settledAt) {
     Chunk chunk = inFlight.remove(index);
     if (chunk == null) return Optional.empty();
-    Settled settled = new Settled(chunk, ingested, quarantined, settledAt);
-    counting.put(index, settled);
-    return Optional.of(settled);
-  }
-
-  /** Settled chunks the tracker has not acknowledged yet: sent again until it does. */
-  List<Settled> awaitingCount() {
-    return List.copyOf(counting.values());
+    settled.put(index, new Settled(chunk, ingested, quarantined, settledAt));
+    return commitable();
   }
 
   /** The chunks at workers now (to dispatch again at once when a stalled run is resumed). */
@@ -150,28 +183,34 @@ final class DispatchWindow {
     return List.copyOf(inFlight.keySet());
   }
 
-  /** The tracker counted the chunk; returns what may now be committed, if the committed prefix grew. */
-  Optional<Commit> counted(long index) {
-    Settled settled = counting.remove(index);
-    if (settled != null) counted.put(index, settled.chunk());
+  private Optional<Commit> commitable() {
     long next = committedChunks;
     long files = 0;
+    long ingested = 0;
+    long quarantined = 0;
+    Instant last = null;
     String offset = null;
-    while (counted.containsKey(next)) {
-      Chunk c = counted.get(next);
-      files += c.files().size();
-      offset = c.lastKey();
-      next++;
+    for (Settled s = settled.get(next); s != null; s = settled.get(++next)) {
+      files += s.chunk().files().size();
+      ingested += s.ingested();
+      quarantined += s.quarantined();
+      if (last == null || (s.settledAt() != null && s.settledAt().isAfter(last))) last = s.settledAt();
+      offset = s.chunk().lastKey();
     }
     return next == committedChunks ? Optional.empty()
-        : Optional.of(new Commit(offset, next, files, (int) (next - committedChunks)));
+        : Optional.of(new Commit(offset, next, files, ingested, quarantined, last, (int) (next - committedChunks)));
   }
 
   /** The commit was persisted: its chunks leave the window. */
   void committed(Commit commit) {
-    for (long i = committedChunks; i < commit.nextChunk(); i++) counted.remove(i);
+    for (long i = committedChunks; i < commit.nextChunk(); i++) settled.remove(i);
     committedChunks = commit.nextChunk();
     uncommittedFiles -= commit.files();
+  }
+
+  /** Every listed file is in a committed chunk and the listing is over: the run is whole. */
+  boolean allCommitted() {
+    return everythingAssigned() && outstanding() == 0;
   }
 
   /** A cancelled run dispatches nothing more; what is out still settles. */
@@ -182,14 +221,14 @@ final class DispatchWindow {
 
   // ---- figures
 
-  /** Chunks dispatched and not yet committed (in flight, being counted, or counted behind a slower one). */
+  /** Chunks dispatched and not yet committed (in flight, or settled behind a slower one). */
   int outstanding() {
-    return inFlight.size() + counting.size() + counted.size();
+    return inFlight.size() + settled.size();
   }
 
-  /** Chunks at a worker or at the tracker: what an operator calls in flight. */
+  /** Chunks at a worker: what an operator calls in flight. */
   int inFlight() {
-    return inFlight.size() + counting.size();
+    return inFlight.size();
   }
 
   /** Chunk numbers handed out so far (the next chunk's number). */

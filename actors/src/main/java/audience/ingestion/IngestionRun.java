@@ -43,10 +43,12 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * One ingestion run, event-sourced and sharded (entity key and persistence id {@code IngestionRun}). It streams the
  * listing page by page (StartAfter = the committed offset after a restart), cuts it into chunks, keeps at most
- * {@code max-chunks-in-flight} of them at the {@link FileWorker} pool (the {@link DispatchWindow}), has each settled
- * chunk counted by the run's {@link CompletionTracker}, and commits its offset: the last key below which every chunk
- * is counted. Journal writes are per chunk, never per file; work redone after a crash is bounded by the window.
- * Pause, resume and cancel are persisted too. Design: docs/architecture.md.
+ * {@code max-chunks-in-flight} of them at the {@link FileWorker} pool (the {@link DispatchWindow}), and commits its
+ * watermark: the last key below which every chunk is settled, with what those chunks add up to. Journal writes are
+ * per chunk, never per file; work redone after a crash is bounded by the window. The run is whole when its listing
+ * is finished and every listed file is below the watermark: only then is its {@link CompletionTracker} told to
+ * complete it, with the committed totals, so neither a lost message nor a chunk number re-used after a restart can
+ * complete a run early or miscount it. Pause, resume and cancel are persisted too. Design: docs/architecture.md.
  */
 public final class IngestionRun
     extends EventSourcedBehaviorWithEnforcedReplies<IngestionRun.Command, IngestionRun.Event, IngestionRun.State> {
@@ -71,8 +73,8 @@ public final class IngestionRun
 
   /** What the run's listing, its workers, its timers and its tracker report back. */
   public sealed interface Feedback extends Command
-      permits PageListed, ListFailed, ChunkSettled, ChunkFailed, ChunkTimedOut, Redispatch, ChunkCounted,
-      ListingCounted, Resend, StallNotified {}
+      permits PageListed, ListFailed, ChunkSettled, ChunkFailed, ChunkTimedOut, Redispatch, DoneRecorded, Resend,
+      StallNotified {}
 
   /** Starts the run; a second Start of the same run is answered with {@code created = false}. */
   public record Start(RunSpec spec, ActorRef<StatusReply<Started>> replyTo) implements Request {}
@@ -90,9 +92,13 @@ public final class IngestionRun
   /** Sent to unfinished runs after a restart and periodically: recovery alone resumes them. */
   public record Wake() implements Request {}
 
-  record PageListed(List<FileRef> files, boolean more) implements Feedback {}
+  /**
+   * A page of the listing after key {@code after}: an answer to a request of an earlier instance (before a restart)
+   * lists from elsewhere and is ignored.
+   */
+  record PageListed(String after, List<FileRef> files, boolean more) implements Feedback {}
 
-  record ListFailed(String error) implements Feedback {}
+  record ListFailed(String after, String error) implements Feedback {}
 
   /**
    * From a FileWorker: the chunk's files are all stored (members or quarantine). {@code incarnation} is the run
@@ -109,13 +115,10 @@ public final class IngestionRun
 
   record Redispatch(long chunkIndex) implements Feedback {}
 
-  /** From the tracker: the chunk is counted; {@code runCompleted} once the whole run is. */
-  public record ChunkCounted(long chunkIndex, boolean runCompleted) implements Feedback {}
+  /** From the tracker: the run's completion is recorded (the answer to {@link CompletionTracker.Finish}). */
+  public record DoneRecorded() implements Feedback {}
 
-  /** From the tracker: the closed listing is recorded; {@code runCompleted} once the whole run is. */
-  public record ListingCounted(boolean runCompleted) implements Feedback {}
-
-  /** Timer: send again what the tracker has not acknowledged (settled chunks, the closed listing). */
+  /** Timer: send the tracker the progress again, and the finish until it is acknowledged. */
   record Resend() implements Feedback {}
 
   /** The stall notification was published ({@code messageId}), or not ({@code error}). */
@@ -140,18 +143,23 @@ public final class IngestionRun
     }
   }
 
-  /** Every chunk below {@code nextChunk} is counted; {@code offset} is the last key of chunk nextChunk-1. */
-  public record ChunksCommitted(String offset, long nextChunk, long files) implements Event {
+  /**
+   * Every chunk below {@code nextChunk} is settled; {@code offset} is the last key of chunk nextChunk-1. The other
+   * fields are what the newly committed chunks add (journals from before they existed replay them as 0).
+   */
+  public record ChunksCommitted(String offset, long nextChunk, long files, long ingested, long quarantined,
+                                Instant lastSettledAt) implements Event {
     @Override
     public State applyTo(State s) {
-      return s.with(new Committed(offset, nextChunk, s.committed().files() + files));
+      return s.with(s.committed().plus(this));
     }
   }
 
-  public record ListingFinished(long totalChunks, long totalFiles) implements Event {
+  /** The listing reached its end at {@code lastKey} (null in journals from before it was recorded). */
+  public record ListingFinished(long totalChunks, long totalFiles, String lastKey) implements Event {
     @Override
     public State applyTo(State s) {
-      return s.with(new ListingEnd(true, totalChunks, totalFiles));
+      return s.with(new ListingEnd(true, totalChunks, totalFiles, lastKey));
     }
   }
 
@@ -183,14 +191,29 @@ public final class IngestionRun
 
   // ---- state
 
-  /** What is committed: every chunk below {@code nextChunk}, {@code files} files, up to key {@code offset}. */
-  public record Committed(String offset, long nextChunk, long files) implements CborSerializable {
-    static final Committed NONE = new Committed("", 0, 0);
+  /**
+   * What is committed (the watermark): every chunk below {@code nextChunk}, {@code files} files up to key
+   * {@code offset}, of which {@code ingested} stored and {@code quarantined} quarantined.
+   */
+  public record Committed(String offset, long nextChunk, long files, long ingested, long quarantined,
+                          Instant lastSettledAt) implements CborSerializable {
+    static final Committed NONE = new Committed("", 0, 0, 0, 0, null);
+
+    Committed plus(ChunksCommitted c) {
+      Instant last = lastSettledAt == null || (c.lastSettledAt() != null && c.lastSettledAt().isAfter(lastSettledAt))
+          ? c.lastSettledAt() : lastSettledAt;
+      return new Committed(c.offset(), c.nextChunk(), files + c.files(), ingested + c.ingested(),
+          quarantined + c.quarantined(), last);
+    }
   }
 
-  /** Whether the listing reached its end, and then how many chunks and files the run has. */
-  public record ListingEnd(boolean finished, long totalChunks, long totalFiles) implements CborSerializable {
-    static final ListingEnd OPEN = new ListingEnd(false, -1, -1);
+  /**
+   * Whether the listing reached its end, and then how many chunks and files it had and its last key: after a restart
+   * the listing is read again only up to that key (what appeared after it belongs to another run).
+   */
+  public record ListingEnd(boolean finished, long totalChunks, long totalFiles, String lastKey)
+      implements CborSerializable {
+    static final ListingEnd OPEN = new ListingEnd(false, -1, -1, null);
   }
 
   /** Why the run is stalled, since when, and whether that was notified; {@link #NONE} unless stalled. */
@@ -218,11 +241,6 @@ public final class IngestionRun
     State with(Stall st) {
       return new State(spec, startedAt, phase, committed, listingEnd, st);
     }
-
-    /** The listing's end as a chunk count, once known. */
-    Optional<Long> closedAtChunks() {
-      return listingEnd.finished() ? Optional.of(listingEnd.totalChunks()) : Optional.empty();
-    }
   }
 
   /** What the run entity needs from outside; passed in, so the entity tests hand it their own. */
@@ -237,9 +255,12 @@ public final class IngestionRun
   private final ReadModelWriter readModel;
   // Transient: rebuilt from the committed offset on recovery.
   private DispatchWindow window;
-  /** This entity instance: chunk answers meant for an earlier one are stale (see {@link ChunkSettled}). */
-  private final long incarnation = ThreadLocalRandom.current().nextLong();
-  private boolean listingAcknowledged;
+  /**
+   * This entity instance, drawn anew at every recovery (a restart after a failed persist keeps this object): chunk
+   * answers meant for an earlier one are stale (see {@link ChunkSettled}).
+   */
+  private long incarnation = ThreadLocalRandom.current().nextLong();
+  private boolean doneAcknowledged;
   private long chunksSinceLog;
 
   public static Behavior<Command> create(String runId, Dependencies deps) {
@@ -261,7 +282,7 @@ public final class IngestionRun
 
   private DispatchWindow newWindow(State s) {
     return new DispatchWindow(settings.chunkSize(), settings.maxChunksInFlight(), settings.listPageSize(),
-        s.committed().offset(), s.committed().nextChunk());
+        s.committed().offset(), s.committed().nextChunk(), s.listingEnd().lastKey());
   }
 
   @Override
@@ -294,18 +315,17 @@ public final class IngestionRun
         .onCommand(ChunkTimedOut.class, (s, c) -> retryLater(s, c.chunkIndex(), c.attempt(),
             "not settled within " + settings.chunkTimeout()))
         .onCommand(Redispatch.class, this::redispatch)
-        .onCommand(ChunkCounted.class, this::chunkCounted)
-        .onCommand(ListingCounted.class, this::listingCounted)
+        .onCommand(DoneRecorded.class, this::doneRecorded)
         .onCommand(Resend.class, this::resend)
         .onCommand(StallNotified.class, this::stallNotified);
-    // A cancelled run dispatches nothing more, but what was out still settles, is counted and committed; if that
-    // makes the run whole, it completes.
+    // A cancelled run dispatches nothing more, but what was out still settles and is committed; if that makes the
+    // run whole (its listing was finished before the cancel), it completes.
     refusingControl(b.forState(s -> s.phase() == RunPhase.CANCELLED))
         .onCommand(Start.class, this::alreadyStarted)
         .onCommand(GetStatus.class, this::status)
-        .onCommand(Wake.class, (s, c) -> Effect().noReply())
+        .onCommand(Wake.class, (s, c) -> kick(s))
         .onCommand(PageListed.class, (s, c) -> {
-          window.pageAbandoned(); // the page is not wanted any more
+          if (window.awaitsPageAfter(c.after())) window.pageAbandoned(); // the page is not wanted any more
           return Effect().noReply();
         })
         .onCommand(ListFailed.class, (s, c) -> Effect().noReply())
@@ -313,8 +333,7 @@ public final class IngestionRun
         .onCommand(ChunkFailed.class, (s, c) -> Effect().noReply())
         .onCommand(ChunkTimedOut.class, (s, c) -> Effect().noReply())
         .onCommand(Redispatch.class, (s, c) -> Effect().noReply())
-        .onCommand(ChunkCounted.class, this::chunkCounted)
-        .onCommand(ListingCounted.class, this::listingCounted)
+        .onCommand(DoneRecorded.class, this::doneRecorded)
         .onCommand(Resend.class, this::resend)
         .onCommand(StallNotified.class, (s, c) -> Effect().noReply()); // a stall that no longer matters
     refusingControl(b.forState(s -> s.phase() == RunPhase.COMPLETED))
@@ -386,18 +405,19 @@ public final class IngestionRun
     }).thenNoReply();
   }
 
-  private ReplyEffect<Event, State> listingCounted(State state, ListingCounted counted) {
-    listingAcknowledged = true;
-    return counted.runCompleted() ? complete(state) : Effect().noReply();
+  private ReplyEffect<Event, State> doneRecorded(State state, DoneRecorded recorded) {
+    doneAcknowledged = true;
+    return state.phase() == RunPhase.COMPLETED ? Effect().noReply() : complete(state);
   }
 
   /**
-   * What the tracker has not acknowledged is sent again (a tracker whose node died, or whose persist failed, would
-   * otherwise leave chunks uncounted forever), and a stall not yet notified is notified again.
+   * The tracker hears the progress again (a tracker that restarted has none until then), the finish is sent again
+   * until the tracker acknowledges it (its node may have died, or its persist failed), and a stall not yet
+   * notified is notified again.
    */
   private ReplyEffect<Event, State> resend(State state, Resend r) {
-    for (DispatchWindow.Settled settled : window.awaitingCount()) recordWithTracker(settled);
-    if (state.listingEnd().finished() && !listingAcknowledged) closeListing(state);
+    advanceTracker(state);
+    finishIfWhole(state);
     if (state.phase() == RunPhase.STALLED && !state.stall().reported()) notifyStall(state);
     return Effect().noReply();
   }
@@ -442,16 +462,20 @@ public final class IngestionRun
 
   private void requestPage(State state) {
     window.pageRequested();
-    ctx.pipeToSelf(deps.listing().page(state.spec(), window.cursor(), settings.listPageSize()),
-        (page, error) -> error != null ? new ListFailed(String.valueOf(error)) : new PageListed(page.files(), page.more()));
+    String after = window.cursor();
+    ctx.pipeToSelf(deps.listing().page(state.spec(), after, settings.listPageSize()),
+        (page, error) -> error != null ? new ListFailed(after, String.valueOf(error))
+            : new PageListed(after, page.files(), page.more()));
   }
 
   private ReplyEffect<Event, State> pageListed(State state, PageListed page) {
+    if (!window.awaitsPageAfter(page.after())) return Effect().noReply(); // asked for before a restart
     window.pageListed(page.files(), page.more());
     return kick(state);
   }
 
   private ReplyEffect<Event, State> listFailed(State state, ListFailed failure) {
+    if (!window.awaitsPageAfter(failure.after())) return Effect().noReply();
     window.pageAbandoned();
     log.error("run {}: listing after '{}' failed, retrying in {}: {}", runId, window.cursor(),
         settings.retry().maxBackoff(), failure.error());
@@ -461,20 +485,25 @@ public final class IngestionRun
 
   // ---- dispatch
 
-  /** Dispatches what the window allows, lists ahead when needed, closes the listing at its end. */
+  /** Dispatches what the window allows, lists ahead when needed, records the listing's end, finishes a whole run. */
   private ReplyEffect<Event, State> kick(State state) {
-    if (!state.phase().dispatching()) return Effect().noReply();
-    for (DispatchWindow.Chunk chunk : window.assign(state.closedAtChunks())) dispatch(state, chunk);
+    if (!state.phase().dispatching()) {
+      finishIfWhole(state); // a paused or cancelled run whose last chunks settled
+      return Effect().noReply();
+    }
+    for (DispatchWindow.Chunk chunk : window.assign()) dispatch(state, chunk);
     if (window.wantsPage()) requestPage(state);
     if (window.everythingAssigned() && !state.listingEnd().finished()) {
       long totalChunks = window.assignedChunks();
       long totalFiles = state.committed().files() + window.uncommittedFiles();
-      return Effect().persist(new ListingFinished(totalChunks, totalFiles)).thenRun(s -> {
+      String lastKey = window.listedUpTo();
+      return Effect().persist(new ListingFinished(totalChunks, totalFiles, lastKey)).thenRun(s -> {
         log.info("run {}: listing finished, {} files in {} chunks", runId, totalFiles, totalChunks);
         writeReadModel(s, true);
-        closeListing(s);
+        finishIfWhole(s);
       }).thenNoReply();
     }
+    finishIfWhole(state);
     return Effect().noReply();
   }
 
@@ -483,9 +512,25 @@ public final class IngestionRun
     ctx.getSelf().tell(new Wake());
   }
 
-  private void closeListing(State s) {
-    deps.peers().tracker().apply(runId).tell(new CompletionTracker.CloseListing(s.spec(), s.startedAt(),
-        s.listingEnd().totalChunks(), s.listingEnd().totalFiles()));
+  /**
+   * When the listing is finished and every listed file is committed, the tracker is told to complete the run with
+   * the committed totals (sent again on every resend until it answers {@link DoneRecorded}).
+   */
+  private void finishIfWhole(State s) {
+    if (doneAcknowledged || !s.listingEnd().finished() || !window.allCommitted() || s.phase() == RunPhase.COMPLETED) {
+      return;
+    }
+    Committed c = s.committed();
+    deps.peers().tracker().apply(runId).tell(new CompletionTracker.Finish(s.spec(), s.startedAt(),
+        new CompletionTracker.Counts(c.nextChunk(), c.files(), c.ingested(), c.quarantined(), c.lastSettledAt())));
+  }
+
+  /** The tracker's progress figures (not persisted there: this is sent after each commit and on every resend). */
+  private void advanceTracker(State s) {
+    if (s.spec() == null || s.phase() == RunPhase.COMPLETED) return;
+    Committed c = s.committed();
+    deps.peers().tracker().apply(runId).tell(new CompletionTracker.Advance(
+        new CompletionTracker.Counts(c.nextChunk(), c.files(), c.ingested(), c.quarantined(), c.lastSettledAt())));
   }
 
   private void dispatch(State state, DispatchWindow.Chunk chunk) {
@@ -524,43 +569,34 @@ public final class IngestionRun
 
   private ReplyEffect<Event, State> chunkSettled(State state, ChunkSettled settled) {
     if (settled.incarnation() != incarnation) return Effect().noReply(); // for an earlier instance of this run
-    Optional<DispatchWindow.Settled> chunk = window.settled(settled.chunkIndex(), settled.ingested(),
-        settled.quarantined(), settled.settledAt());
-    if (chunk.isEmpty()) return Effect().noReply(); // a late answer from an earlier attempt
-    timers.cancel(timerKey(settled.chunkIndex()));
-    recordWithTracker(chunk.get());
-    if (state.phase() == RunPhase.STALLED) {
-      return Effect().persist(new PhaseChanged(RunPhase.RUNNING, deps.clock().instant())).thenRun(s -> {
-        log.info("run {} is running again: chunk {} settled", runId, settled.chunkIndex());
-        writeReadModel(s, true);
-        redispatchNow(s);
-        kickLater();
-      }).thenNoReply();
+    if (window.current(settled.chunkIndex(), settled.attempt()).isEmpty()) {
+      return Effect().noReply(); // a late answer from an earlier attempt, or about a chunk already settled
     }
-    return kick(state);
-  }
-
-  private void recordWithTracker(DispatchWindow.Settled s) {
-    deps.peers().tracker().apply(runId).tell(new CompletionTracker.RecordChunk(s.chunk().index(),
-        s.chunk().files().size(), s.ingested(), s.quarantined(), s.settledAt()));
-  }
-
-  private ReplyEffect<Event, State> chunkCounted(State state, ChunkCounted counted) {
-    Optional<DispatchWindow.Commit> commit = window.counted(counted.chunkIndex());
-    if (commit.isEmpty()) return counted.runCompleted() ? complete(state) : kick(state);
-    DispatchWindow.Commit c = commit.get();
+    timers.cancel(timerKey(settled.chunkIndex()));
+    Optional<DispatchWindow.Commit> commit = window.settled(settled.chunkIndex(), settled.ingested(),
+        settled.quarantined(), settled.settledAt());
     List<Event> events = new ArrayList<>(2);
-    events.add(new ChunksCommitted(c.offset(), c.nextChunk(), c.files()));
-    if (counted.runCompleted()) events.add(new PhaseChanged(RunPhase.COMPLETED, deps.clock().instant()));
+    boolean unstalled = state.phase() == RunPhase.STALLED;
+    if (unstalled) events.add(new PhaseChanged(RunPhase.RUNNING, deps.clock().instant()));
+    commit.ifPresent(c -> events.add(new ChunksCommitted(c.offset(), c.nextChunk(), c.files(), c.ingested(),
+        c.quarantined(), c.lastSettledAt())));
+    if (events.isEmpty()) return kick(state);
     return Effect().persist(events).thenRun(s -> {
-      window.committed(c);
-      chunksSinceLog += c.chunks();
-      if (chunksSinceLog >= settings.logEveryChunks() || s.phase() == RunPhase.COMPLETED) {
-        chunksSinceLog = 0;
-        log.info("run {}: {} files committed up to '{}' ({} chunks in flight)", runId, s.committed().files(),
-            s.committed().offset(), window.inFlight());
+      if (unstalled) {
+        log.info("run {} is running again: chunk {} settled", runId, settled.chunkIndex());
+        redispatchNow(s);
       }
-      writeReadModel(s, s.phase() == RunPhase.COMPLETED);
+      commit.ifPresent(c -> {
+        window.committed(c);
+        chunksSinceLog += c.chunks();
+        if (chunksSinceLog >= settings.logEveryChunks()) {
+          chunksSinceLog = 0;
+          log.info("run {}: {} files committed up to '{}' ({} chunks in flight)", runId, s.committed().files(),
+              s.committed().offset(), window.inFlight());
+        }
+        advanceTracker(s);
+      });
+      writeReadModel(s, unstalled);
       kickLater();
     }).thenNoReply();
   }
@@ -568,9 +604,12 @@ public final class IngestionRun
   // ---- views and read model
 
   private View view(State s) {
-    return new View(runId, s.spec(), s.phase(), s.committed().offset(),
-        s.committed().files() + window.uncommittedListedFiles(), s.listingEnd().finished(), window.inFlight(),
-        s.startedAt(), s.stall().reason());
+    // listed: what the listing gave so far; once it is over, its total (after a restart, before it is read again)
+    long listed = s.phase() == RunPhase.COMPLETED ? s.committed().files()
+        : s.listingEnd().finished() ? Math.max(s.listingEnd().totalFiles(), s.committed().files())
+        : s.committed().files() + window.uncommittedListedFiles();
+    return new View(runId, s.spec(), s.phase(), s.committed().offset(), listed, s.listingEnd().finished(),
+        window.inFlight(), s.startedAt(), s.stall().reason());
   }
 
   private CompletionStage<Void> writeReadModel(State s, boolean force) {
@@ -592,7 +631,8 @@ public final class IngestionRun
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> {
           window = newWindow(state);
-          listingAcknowledged = false;
+          incarnation = ThreadLocalRandom.current().nextLong();
+          doneAcknowledged = false;
           if (state.spec() == null) return;
           if (state.phase() != RunPhase.COMPLETED) {
             timers.startTimerWithFixedDelay(RESEND_TIMER, new Resend(), settings.resendInterval());
@@ -602,7 +642,7 @@ public final class IngestionRun
                 state.phase().wire(), state.committed().offset(), state.committed().nextChunk(),
                 state.committed().files());
           }
-          if (state.listingEnd().finished() && state.phase().dispatching()) closeListing(state);
+          advanceTracker(state);
           if (state.phase() == RunPhase.STALLED && !state.stall().reported()) notifyStall(state);
           writeReadModel(state, true);
           kickLater();

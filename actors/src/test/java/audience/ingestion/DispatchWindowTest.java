@@ -3,7 +3,7 @@ package audience.ingestion;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
-import java.util.Optional;
+import java.time.Instant;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,20 +19,23 @@ class DispatchWindowTest {
   }
 
   private static DispatchWindow fresh() {
-    return new DispatchWindow(CHUNK, WINDOW, PAGE, "", 0);
+    return new DispatchWindow(CHUNK, WINDOW, PAGE, "", 0, null);
   }
 
   @Test
   void fullChunksGoOutOnlyWhileTheWindowHasRoom() {
     DispatchWindow w = fresh();
     assertThat(w.wantsPage()).isTrue();
+    assertThat(w.awaitsPageAfter("")).as("nothing asked yet").isFalse();
     w.pageRequested();
     assertThat(w.wantsPage()).as("one page at a time").isFalse();
+    assertThat(w.awaitsPageAfter("")).isTrue();
+    assertThat(w.awaitsPageAfter("k004")).as("a page asked for before a restart").isFalse();
     w.pageListed(files(0, 10), true);
-    List<DispatchWindow.Chunk> out = w.assign(Optional.empty());
+    List<DispatchWindow.Chunk> out = w.assign();
     assertThat(out).extracting(DispatchWindow.Chunk::index).containsExactly(0L, 1L);
     assertThat(out.get(0).files()).extracting(FileRef::key).containsExactly("k000", "k001", "k002");
-    assertThat(w.assign(Optional.empty())).as("window full").isEmpty();
+    assertThat(w.assign()).as("window full").isEmpty();
     assertThat(w.cursor()).isEqualTo("k009");
     assertThat(w.uncommittedListedFiles()).isEqualTo(10);
   }
@@ -41,60 +44,99 @@ class DispatchWindowTest {
   void aPartialChunkWaitsForTheEndOfTheListing() {
     DispatchWindow w = fresh();
     w.pageListed(files(0, 2), true);
-    assertThat(w.assign(Optional.empty())).isEmpty();
+    assertThat(w.assign()).isEmpty();
     w.pageListed(List.of(), false);
-    assertThat(w.assign(Optional.empty())).singleElement()
+    assertThat(w.assign()).singleElement()
         .satisfies(c -> assertThat(c.files()).hasSize(2));
     assertThat(w.everythingAssigned()).isTrue();
   }
 
   @Test
-  void onlyAContiguousPrefixOfCountedChunksIsCommitted() {
-    DispatchWindow w = new DispatchWindow(CHUNK, 3, PAGE, "", 0);
+  void onlyAContiguousPrefixOfSettledChunksIsCommittedWithWhatItAddsUpTo() {
+    DispatchWindow w = new DispatchWindow(CHUNK, 3, PAGE, "", 0, null);
     w.pageListed(files(0, 9), false);
-    w.assign(Optional.empty());
-    w.settled(1, 3, 0, java.time.Instant.EPOCH);
-    assertThat(w.counted(1)).as("chunk 0 is still out").isEmpty();
-    assertThat(w.outstanding()).as("a counted chunk still holds its place in the window").isEqualTo(3);
-    w.settled(0, 3, 0, java.time.Instant.EPOCH);
-    DispatchWindow.Commit commit = w.counted(0).orElseThrow();
-    assertThat(commit).isEqualTo(new DispatchWindow.Commit("k005", 2, 6, 2));
+    w.assign();
+    Instant t1 = Instant.parse("2026-01-01T00:00:01Z");
+    Instant t2 = t1.plusSeconds(1);
+    assertThat(w.settled(1, 2, 1, t2)).as("chunk 0 is still out").isEmpty();
+    assertThat(w.outstanding()).as("a settled chunk still holds its place in the window").isEqualTo(3);
+    DispatchWindow.Commit commit = w.settled(0, 3, 0, t1).orElseThrow();
+    assertThat(commit).isEqualTo(new DispatchWindow.Commit("k005", 2, 6, 5, 1, t2, 2));
     w.committed(commit);
     assertThat(w.outstanding()).isEqualTo(1);
     assertThat(w.uncommittedFiles()).isEqualTo(3);
+    assertThat(w.allCommitted()).isFalse();
+    w.committed(w.settled(2, 3, 0, t1).orElseThrow());
+    assertThat(w.allCommitted()).as("listing over, every chunk committed").isTrue();
   }
 
   @Test
   void staleAnswersAreRecognised() {
     DispatchWindow w = fresh();
     w.pageListed(files(0, 6), false);
-    w.assign(Optional.empty());
+    w.assign();
     assertThat(w.current(0, 1)).isPresent();
     assertThat(w.retry(0)).get().extracting(DispatchWindow.Chunk::attempt).isEqualTo(2);
     assertThat(w.current(0, 1)).as("attempt 1 was superseded").isEmpty();
-    assertThat(w.settled(0, 3, 0, java.time.Instant.EPOCH)).isPresent();
+    assertThat(w.settled(0, 3, 0, java.time.Instant.EPOCH)).as("chunk 0 commits").isPresent();
     assertThat(w.settled(0, 3, 0, java.time.Instant.EPOCH)).as("already settled").isEmpty();
     assertThat(w.retry(0)).as("no longer in flight").isEmpty();
-    assertThat(w.counted(7)).as("never dispatched").isEmpty();
+    assertThat(w.settled(7, 3, 0, java.time.Instant.EPOCH)).as("never dispatched").isEmpty();
   }
 
   @Test
   void aRestartedWindowResumesAfterTheCommittedOffsetAndNumbersOn() {
-    DispatchWindow w = new DispatchWindow(CHUNK, WINDOW, PAGE, "k005", 2);
+    DispatchWindow w = new DispatchWindow(CHUNK, WINDOW, PAGE, "k005", 2, null);
     assertThat(w.cursor()).isEqualTo("k005");
     w.pageListed(files(6, 9), false);
-    assertThat(w.assign(Optional.empty())).singleElement().satisfies(c -> {
+    assertThat(w.assign()).singleElement().satisfies(c -> {
       assertThat(c.index()).isEqualTo(2);
       assertThat(c.files()).extracting(FileRef::key).containsExactly("k006", "k007", "k008");
     });
   }
 
   @Test
-  void keysListedAfterTheListingWasClosedBelongToAnotherRun() {
-    DispatchWindow w = new DispatchWindow(CHUNK, WINDOW, PAGE, "k002", 1);
-    w.pageListed(files(3, 9), false);
-    assertThat(w.assign(Optional.of(2L))).extracting(DispatchWindow.Chunk::index).containsExactly(1L);
+  void keysListedAfterTheListingsLastKeyBelongToAnotherRun() {
+    DispatchWindow w = new DispatchWindow(CHUNK, WINDOW, PAGE, "k002", 1, "k005");
+    w.pageListed(files(3, 9), true);
+    assertThat(w.everythingAssigned()).as("a key beyond the last one ends the listing").isFalse();
+    assertThat(w.assign()).singleElement().satisfies(c -> {
+      assertThat(c.index()).isEqualTo(1);
+      assertThat(c.files()).extracting(FileRef::key).containsExactly("k003", "k004", "k005");
+    });
     assertThat(w.everythingAssigned()).isTrue();
+    assertThat(w.wantsPage()).isFalse();
+  }
+
+  @Test
+  void aListingThatChangedBeforeARestartIsCutAfreshFromTheCommittedOffset() {
+    // before the crash: chunks of 3 over k000..k008, chunk 0 committed; meanwhile k004 was deleted and k0041 added
+    DispatchWindow w = new DispatchWindow(CHUNK, WINDOW, PAGE, "k002", 1, "k008");
+    List<FileRef> changed = List.of(new FileRef("k003", 1), new FileRef("k0041", 1), new FileRef("k005", 1),
+        new FileRef("k006", 1), new FileRef("k007", 1), new FileRef("k008", 1), new FileRef("k009", 1));
+    w.pageListed(changed, false);
+    List<DispatchWindow.Chunk> out = w.assign();
+    assertThat(out).extracting(DispatchWindow.Chunk::index).containsExactly(1L, 2L);
+    assertThat(out.get(0).files()).extracting(FileRef::key).containsExactly("k003", "k0041", "k005");
+    assertThat(out.get(1).files()).extracting(FileRef::key).containsExactly("k006", "k007", "k008");
+    Instant t = Instant.EPOCH;
+    assertThat(w.settled(2, 3, 0, t)).as("chunk 1 is still out").isEmpty();
+    DispatchWindow.Commit both = w.settled(1, 3, 0, t).orElseThrow();
+    assertThat(both.nextChunk()).isEqualTo(3);
+    assertThat(both.files()).isEqualTo(6);
+    assertThat(both.offset()).isEqualTo("k008");
+    w.committed(both);
+    assertThat(w.allCommitted()).isTrue();
+  }
+
+  @Test
+  void keysCompareAsS3ListsThem() {
+    assertThat(DispatchWindow.compareKeys("a", "b")).isNegative();
+    assertThat(DispatchWindow.compareKeys("ab", "a")).isPositive();
+    assertThat(DispatchWindow.compareKeys("k", "k")).isZero();
+    // U+FF5E (UTF-8 EF BD 9E) sorts before U+1F600 (F0 9F 98 80) in UTF-8, after it in UTF-16
+    assertThat("\uFF5E".compareTo("\uD83D\uDE00")).isPositive();
+    assertThat(DispatchWindow.compareKeys("\uFF5E", "\uD83D\uDE00")).isNegative();
   }
 
   @Test
@@ -102,7 +144,7 @@ class DispatchWindowTest {
     DispatchWindow w = fresh();
     w.pageListed(files(0, 9), true);
     w.cancel();
-    assertThat(w.assign(Optional.empty())).isEmpty();
+    assertThat(w.assign()).isEmpty();
     assertThat(w.wantsPage()).isFalse();
     assertThat(w.everythingAssigned()).isTrue();
   }

@@ -37,11 +37,15 @@ class IngestionRunTest {
   private static final int WINDOW = 2;
   private static final String BUCKET = "raw";
   private static final Duration RESEND = Duration.ofMillis(300);
+  private static final java.time.Instant T = java.time.Instant.parse("2026-01-01T00:00:00Z");
 
   private ActorTestKit testKit;
   private PersistenceTestKit journal;
   private Settings settings;
   private final ConcurrentSkipListSet<String> keys = new ConcurrentSkipListSet<>();
+  /** The bucket's keys as this test's run lists them (a test may change them between a crash and a restart). */
+  private final java.util.concurrent.atomic.AtomicReference<java.util.NavigableSet<String>> listingOf =
+      new java.util.concurrent.atomic.AtomicReference<>();
   private final AtomicInteger pagesListed = new AtomicInteger();
   private TestProbe<FileWorker.Command> workers;
   private TestProbe<CompletionTracker.Command> tracker;
@@ -83,12 +87,14 @@ class IngestionRunTest {
     trackerOf = new java.util.concurrent.atomic.AtomicReference<>(tracker.getRef());
     runs = new InMemoryRuns();
     stalls.clear();
+    listingOf.set(keys);
   }
 
   private IngestionRun.Dependencies deps() {
+    java.util.NavigableSet<String> bucket = listingOf.get();
     FileListing listing = (spec, startAfter, maxKeys) -> {
       pagesListed.incrementAndGet();
-      List<FileRef> files = keys.tailSet(startAfter, false).stream().limit(maxKeys + 1)
+      List<FileRef> files = bucket.tailSet(startAfter, false).stream().limit(maxKeys + 1)
           .map(k -> new FileRef(k, 1)).toList();
       boolean more = files.size() > maxKeys;
       return CompletableFuture.completedFuture(new FileListing.Page(more ? files.subList(0, maxKeys) : files, more));
@@ -210,45 +216,75 @@ class IngestionRunTest {
   }
 
   @Test
-  void countedChunksAreCommittedInOrderAndARestartResumesAfterTheOffset() {
+  void settledChunksAreCommittedInOrderAndARestartResumesAfterTheOffset() {
     String id = newRunId();
     ActorRef<IngestionRun.Command> run = startedWithAFullWindow(id);
     journal.expectNextPersistedClass(pid(id), IngestionRun.RunStarted.class);
 
-    run.tell(new IngestionRun.ChunkSettled(1, incarnation, 1, 4, 0, java.time.Instant.now()));
-    awaitMessage(CompletionTracker.RecordChunk.class, m -> m.chunkIndex() == 1);
-    run.tell(new IngestionRun.ChunkCounted(1, false));
+    run.tell(new IngestionRun.ChunkSettled(1, incarnation, 1, 4, 0, T.plusSeconds(2)));
     journal.expectNothingPersisted(pid(id)); // chunk 0 is still out
-    run.tell(new IngestionRun.ChunkSettled(0, incarnation, 1, 3, 1, java.time.Instant.now()));
-    awaitMessage(CompletionTracker.RecordChunk.class, m -> m.chunkIndex() == 0);
-    run.tell(new IngestionRun.ChunkCounted(0, false));
-    journal.expectNextPersisted(pid(id), new IngestionRun.ChunksCommitted("p/f-07.json", 2, 8));
+    run.tell(new IngestionRun.ChunkSettled(0, incarnation, 1, 3, 1, T.plusSeconds(1)));
+    journal.expectNextPersisted(pid(id), new IngestionRun.ChunksCommitted("p/f-07.json", 2, 8, 7, 1, T.plusSeconds(2)));
+    assertThat(awaitMessage(CompletionTracker.Advance.class, m -> m.committed().settledChunks() == 2).committed())
+        .isEqualTo(new CompletionTracker.Counts(2, 8, 7, 1, T.plusSeconds(2)));
 
-    // the last, partial chunk goes out and closes the listing; then the entity dies
+    // the last, partial chunk goes out and finishes the listing; then the entity dies
     FileWorker.ProcessChunk last = nextChunk();
     assertThat(last.chunkIndex()).isEqualTo(2);
     assertThat(last.files()).hasSize(2);
-    journal.expectNextPersisted(pid(id), new IngestionRun.ListingFinished(3, 10));
-    assertThat(awaitMessage(CompletionTracker.CloseListing.class, m -> true).totalFiles()).isEqualTo(10);
+    journal.expectNextPersisted(pid(id), new IngestionRun.ListingFinished(3, 10, "p/f-09.json"));
     testKit.stop(run);
+    assertThat(trackerMessagesFor(RESEND)).as("not whole yet: no finish")
+        .noneMatch(m -> m instanceof CompletionTracker.Finish);
 
     long before = incarnation;
     ActorRef<IngestionRun.Command> again = spawn(id);
     FileWorker.ProcessChunk redone = nextChunk();
     assertThat(redone.incarnation()).as("a new instance").isNotEqualTo(before);
-    // a worker's late answer to the instance that died must not settle the chunk now numbered 2
-    again.tell(new IngestionRun.ChunkSettled(2, before, 1, 2, 0, java.time.Instant.now()));
-    assertThat(trackerMessagesFor(RESEND)).as("the stale answer records nothing")
-        .noneMatch(m -> m instanceof CompletionTracker.RecordChunk);
     assertThat(redone.chunkIndex()).as("only the uncommitted chunk is redone").isEqualTo(2);
     assertThat(redone.files()).extracting(FileRef::key).containsExactly("p/f-08.json", "p/f-09.json");
-    assertThat(awaitMessage(CompletionTracker.CloseListing.class, m -> true).totalChunks()).isEqualTo(3);
-    again.tell(new IngestionRun.ChunkSettled(2, incarnation, 1, 2, 0, java.time.Instant.now()));
-    awaitMessage(CompletionTracker.RecordChunk.class, m -> m.chunkIndex() == 2);
-    again.tell(new IngestionRun.ChunkCounted(2, true));
-    journal.expectNextPersisted(pid(id), new IngestionRun.ChunksCommitted("p/f-09.json", 3, 2));
-    journal.expectNextPersistedClass(pid(id), IngestionRun.PhaseChanged.class);
+    // a worker's late answer to the instance that died must not settle the chunk now numbered 2
+    again.tell(new IngestionRun.ChunkSettled(2, before, 1, 2, 0, T));
+    journal.expectNothingPersisted(pid(id));
+    again.tell(new IngestionRun.ChunkSettled(2, incarnation, 1, 2, 0, T.plusSeconds(3)));
+    journal.expectNextPersisted(pid(id), new IngestionRun.ChunksCommitted("p/f-09.json", 3, 2, 2, 0, T.plusSeconds(3)));
+    CompletionTracker.Finish finish = awaitMessage(CompletionTracker.Finish.class, m -> true);
+    assertThat(finish.totals()).as("the committed totals, across the restart")
+        .isEqualTo(new CompletionTracker.Counts(3, 10, 9, 1, T.plusSeconds(3)));
+    again.tell(new IngestionRun.DoneRecorded());
+    assertThat(journal.expectNextPersistedClass(pid(id), IngestionRun.PhaseChanged.class).phase())
+        .isEqualTo(RunPhase.COMPLETED);
     assertThat(control(again, IngestionRun.Resume::new).getError().getMessage()).contains("is completed");
+  }
+
+  @Test
+  void keysAddedOrDeletedBetweenACrashAndTheRestartNeitherCompleteTheRunEarlyNorGetLost() {
+    String id = newRunId();
+    java.util.NavigableSet<String> own = new java.util.TreeSet<>(keys);
+    listingOf.set(own);
+    ActorRef<IngestionRun.Command> run = startedWithAFullWindow(id);
+    run.tell(new IngestionRun.ChunkSettled(0, incarnation, 1, 4, 0, T));
+    journal.expectNextPersistedClass(pid(id), IngestionRun.RunStarted.class);
+    journal.expectNextPersistedClass(pid(id), IngestionRun.ChunksCommitted.class);
+    nextChunk(); // chunk 2 (f-08, f-09) goes out: the listing is finished
+    journal.expectNextPersisted(pid(id), new IngestionRun.ListingFinished(3, 10, "p/f-09.json"));
+    testKit.stop(run);
+    // meanwhile: f-05 deleted, two keys added within the run's range, one after its last key
+    own.remove("p/f-05.json");
+    own.addAll(List.of("p/f-04a.json", "p/f-06a.json", "p/f-99.json"));
+
+    ActorRef<IngestionRun.Command> again = spawn(id);
+    FileWorker.ProcessChunk c1 = nextChunk();
+    FileWorker.ProcessChunk c2 = nextChunk();
+    assertThat(c1.files()).extracting(FileRef::key)
+        .containsExactly("p/f-04.json", "p/f-04a.json", "p/f-06.json", "p/f-06a.json");
+    assertThat(c2.files()).extracting(FileRef::key).as("up to the listing's last key, not beyond")
+        .containsExactly("p/f-07.json", "p/f-08.json", "p/f-09.json");
+    again.tell(new IngestionRun.ChunkSettled(1, incarnation, 1, 4, 0, T));
+    assertThat(trackerMessagesFor(RESEND)).as("chunk 2 is still out").noneMatch(m -> m instanceof CompletionTracker.Finish);
+    again.tell(new IngestionRun.ChunkSettled(2, incarnation, 1, 2, 1, T));
+    assertThat(awaitMessage(CompletionTracker.Finish.class, m -> true).totals().settledFiles())
+        .as("4 committed before the crash + 7 after").isEqualTo(11);
   }
 
   @Test
@@ -257,14 +293,12 @@ class IngestionRunTest {
     ActorRef<IngestionRun.Command> run = startedWithAFullWindow(id);
     assertThat(control(run, IngestionRun.Pause::new).getValue().phase()).isEqualTo(RunPhase.PAUSED);
     run.tell(new IngestionRun.ChunkSettled(0, incarnation, 1, 4, 0, java.time.Instant.now()));
-    tracker.receiveMessage(TIMEOUT);
-    run.tell(new IngestionRun.ChunkCounted(0, false));
     workers.expectNoMessage(Duration.ofMillis(300)); // paused: the freed place is not used
     assertThat(control(run, IngestionRun.Resume::new).getValue().phase()).isEqualTo(RunPhase.RUNNING);
     assertThat((nextChunk()).chunkIndex()).isEqualTo(2);
 
     assertThat(control(run, IngestionRun.Cancel::new).getValue().phase()).isEqualTo(RunPhase.CANCELLED);
-    run.tell(new IngestionRun.ChunkCounted(1, false));
+    run.tell(new IngestionRun.ChunkSettled(1, incarnation, 1, 4, 0, java.time.Instant.now()));
     workers.expectNoMessage(Duration.ofMillis(300));
     assertThat(control(run, IngestionRun.Pause::new).getError().getMessage()).contains("is cancelled");
     awaitPhase(id, RunPhase.CANCELLED);
@@ -310,22 +344,20 @@ class IngestionRunTest {
   }
 
   @Test
-  void whatTheTrackerDoesNotAcknowledgeIsSentAgain() {
+  void theFinishIsSentAgainUntilTheTrackerAcknowledgesIt() {
     String id = newRunId();
     ActorRef<IngestionRun.Command> run = startedWithAFullWindow(id);
-    run.tell(new IngestionRun.ChunkSettled(0, incarnation, 1, 4, 0, java.time.Instant.now()));
-    // the tracker (its node died, say) never answers: the chunk is recorded again, and again
+    run.tell(new IngestionRun.ChunkSettled(0, incarnation, 1, 4, 0, T));
+    run.tell(new IngestionRun.ChunkSettled(1, incarnation, 1, 4, 0, T));
+    run.tell(new IngestionRun.ChunkSettled(nextChunk().chunkIndex(), incarnation, 1, 2, 0, T));
+    // the tracker (its node died, say) never answers: the finish is sent again, and again
     for (int i = 0; i < 3; i++) {
-      awaitMessage(CompletionTracker.RecordChunk.class, m -> m.chunkIndex() == 0);
+      assertThat(awaitMessage(CompletionTracker.Finish.class, m -> true).totals().settledFiles()).isEqualTo(10);
     }
-    run.tell(new IngestionRun.ChunkCounted(0, false));
-    TestProbe<IngestionRun.View> view = testKit.createTestProbe();
-    run.tell(new IngestionRun.GetStatus(view.getRef()));
-    view.receiveMessage(TIMEOUT); // the acknowledgement is processed
+    run.tell(new IngestionRun.DoneRecorded());
+    awaitPhase(id, RunPhase.COMPLETED);
     tracker = testKit.createTestProbe(); // what the run sends from now on
     trackerOf.set(tracker.getRef());
-    List<CompletionTracker.Command> later = trackerMessagesFor(RESEND.multipliedBy(3));
-    assertThat(later).as("acknowledged: chunk 0 is not sent again").noneMatch(m ->
-        m instanceof CompletionTracker.RecordChunk r && r.chunkIndex() == 0);
+    assertThat(trackerMessagesFor(RESEND.multipliedBy(3))).as("acknowledged: nothing is sent again").isEmpty();
   }
 }
