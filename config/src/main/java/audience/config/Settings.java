@@ -23,6 +23,7 @@ public record Settings(
     AwsSettings aws,
     Resources resources,
     MembersSettings members,
+    SegmentsSettings segments,
     IngestionSettings ingestion,
     TriggerSettings trigger,
     HttpSettings http,
@@ -78,6 +79,7 @@ public record Settings(
         AwsSettings.from(a.getConfig("aws")),
         Resources.from(a.getConfig("resources")),
         MembersSettings.from(a.getConfig("members")),
+        SegmentsSettings.from(a.getConfig("segments")),
         IngestionSettings.from(a.getConfig("ingestion")),
         TriggerSettings.from(a.getConfig("trigger")),
         HttpSettings.from(a.getConfig("http")),
@@ -130,14 +132,14 @@ public record Settings(
   public record Resources(
       String rawBucket, String membersTable, String memberFilesTable, String suppressionTable, String quarantineTable,
       String runsTable, String journalTable, String snapshotTable, String triggerTopic, String triggerQueue,
-      String notificationsTopic, boolean bootstrap) {
+      String notificationsTopic, String segmentsStream, boolean bootstrap) {
     static Resources from(Config c) {
       return new Resources(
           c.getString("raw-bucket"), c.getString("members-table"), c.getString("member-files-table"),
           c.getString("suppression-table"), c.getString("quarantine-table"),
           c.getString("runs-table"), c.getString("journal-table"), c.getString("snapshot-table"),
           c.getString("trigger-topic"), c.getString("trigger-queue"), c.getString("notifications-topic"),
-          c.getBoolean("bootstrap"));
+          c.getString("segments-stream"), c.getBoolean("bootstrap"));
     }
   }
 
@@ -145,6 +147,43 @@ public record Settings(
   public record MembersSettings(Duration historyRetention) {
     static MembersSettings from(Config c) {
       return new MembersSettings(c.getDuration("history-retention"));
+    }
+  }
+
+  /**
+   * The segments stream (Kinesis); see {@code audience.segments} in reference.conf. {@code shards}: of a stream the
+   * bootstrap creates; {@code readerBatchLimit} and {@code idlePoll}: one shard's GetRecords polling;
+   * {@code publishMaxRecords} and {@code publishMaxBytes}: one PutRecords call.
+   */
+  public record SegmentsSettings(
+      int shards, int readerBatchLimit, Duration idlePoll, int publishMaxRecords, long publishMaxBytes, Retry retry) {
+    /** Kinesis limits: GetRecords Limit, records and bytes of one PutRecords call. */
+    public static final int MAX_GET_RECORDS_LIMIT = 10_000;
+    public static final int MAX_PUT_RECORDS = 500;
+    public static final long MAX_PUT_BYTES = 5L * 1024 * 1024;
+
+    static SegmentsSettings from(Config c) {
+      SegmentsSettings s = new SegmentsSettings(c.getInt("shards"), c.getInt("reader.batch-limit"),
+          c.getDuration("reader.idle-poll"), c.getInt("publisher.max-batch-records"),
+          c.getBytes("publisher.max-batch-bytes"), Retry.from(c.getConfig("retry")));
+      s.validate();
+      return s;
+    }
+
+    void validate() {
+      require(shards >= 1, "shards must be at least 1");
+      require(readerBatchLimit >= 1 && readerBatchLimit <= MAX_GET_RECORDS_LIMIT,
+          "reader.batch-limit must be 1.." + MAX_GET_RECORDS_LIMIT);
+      require(!idlePoll.isNegative(), "reader.idle-poll must not be negative");
+      require(publishMaxRecords >= 1 && publishMaxRecords <= MAX_PUT_RECORDS,
+          "publisher.max-batch-records must be 1.." + MAX_PUT_RECORDS);
+      require(publishMaxBytes >= 1 && publishMaxBytes <= MAX_PUT_BYTES,
+          "publisher.max-batch-bytes must be 1.." + MAX_PUT_BYTES);
+      require(retry.maxAttempts() >= 1, "retry.max-attempts must be at least 1");
+    }
+
+    private static void require(boolean ok, String message) {
+      if (!ok) throw new IllegalArgumentException("audience.segments." + message);
     }
   }
 

@@ -29,6 +29,31 @@ class SettingsTest {
   }
 
   @Test
+  void theSegmentsStreamHasFourShardsByDefaultAndItsLimitsAreKinesisOwn() {
+    Settings s = Settings.load();
+    assertThat(s.resources().segmentsStream()).isEqualTo("audience-segments");
+    assertThat(s.segments().shards()).isEqualTo(4);
+    assertThat(s.segments().publishMaxRecords()).isEqualTo(Settings.SegmentsSettings.MAX_PUT_RECORDS);
+    assertThat(s.segments().publishMaxBytes()).isEqualTo(Settings.SegmentsSettings.MAX_PUT_BYTES);
+    assertThat(s.segments().idlePoll()).isEqualTo(Duration.ofSeconds(1));
+    Settings custom = Settings.load(Map.of("audience.segments.shards", 2,
+        "audience.resources.segments-stream", "ns-segments", "audience.segments.reader.batch-limit", 50));
+    assertThat(custom.segments().shards()).isEqualTo(2);
+    assertThat(custom.segments().readerBatchLimit()).isEqualTo(50);
+    assertThat(custom.resources().segmentsStream()).isEqualTo("ns-segments");
+  }
+
+  @Test
+  void segmentsSettingsBeyondKinesisLimitsNameTheKey() {
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.segments.publisher.max-batch-records", 501)))
+        .hasMessageContaining("audience.segments.publisher.max-batch-records");
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.segments.publisher.max-batch-bytes", "6 MiB")))
+        .hasMessageContaining("audience.segments.publisher.max-batch-bytes");
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.segments.shards", 0)))
+        .hasMessageContaining("audience.segments.shards");
+  }
+
+  @Test
   void unknownProfileIsRejectedWithItsName() {
     assertThatThrownBy(() -> Settings.load(Map.of("audience.profile", "staging")))
         .hasMessageContaining("'staging'");
