@@ -32,7 +32,7 @@ import java.util.concurrent.CompletionStage;
  * record of a key stands in the original order. So a record may be read more than once and a stale copy may come
  * before a fresh one: <b>consumers must be idempotent</b> and apply records so that the last one of a key wins.
  */
-public final class KinesisPublisher {
+public record KinesisPublisher(KinesisAsyncClient kinesis, String stream, Options options) {
   /** Kinesis caps a partition key at 256 characters and a record (data plus key) at 1 MiB. */
   public static final int MAX_PARTITION_KEY_LENGTH = 256;
   public static final long MAX_RECORD_BYTES = 1024L * 1024;
@@ -97,15 +97,6 @@ public final class KinesisPublisher {
     }
   }
 
-  private final KinesisAsyncClient kinesis;
-  private final String stream;
-  private final Options options;
-
-  public KinesisPublisher(KinesisAsyncClient kinesis, String stream, Options options) {
-    this.kinesis = kinesis;
-    this.stream = stream;
-    this.options = options;
-  }
 
   /**
    * Writes every entry; completes once all are stored, or fails when an entry still fails after

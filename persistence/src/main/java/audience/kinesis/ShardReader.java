@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * restart it from the last checkpoint. A record at or before the last one read is never emitted again by one
  * source; across restarts records after the checkpoint come again, so consumers must be idempotent.
  */
-public final class ShardReader {
+public record ShardReader(KinesisAsyncClient kinesis, String stream, Options options) {
   /** {@code batchLimit}: GetRecords Limit; {@code idlePoll}: the pause after an empty answer when caught up. */
   public record Options(int batchLimit, Duration idlePoll, Retry retry) {
     public static Options from(SegmentsSettings s) {
@@ -42,15 +42,6 @@ public final class ShardReader {
   /** Where the reader stands: a live iterator (or null when one must be asked for) and the last record read. */
   private record Cursor(String iterator, Optional<String> last, boolean idle, boolean done) {}
 
-  private final KinesisAsyncClient kinesis;
-  private final String stream;
-  private final Options options;
-
-  public ShardReader(KinesisAsyncClient kinesis, String stream, Options options) {
-    this.kinesis = kinesis;
-    this.stream = stream;
-    this.options = options;
-  }
 
   /**
    * The shard's records after {@code from} (from TRIM_HORIZON when empty), batch by batch, up to SHARD_END. From a
