@@ -150,6 +150,45 @@ public record Settings(
     }
   }
 
+  /**
+   * The segments stream (Kinesis); see {@code audience.segments} in reference.conf. {@code shards}: of a stream the
+   * bootstrap creates; {@code readerBatchLimit} and {@code idlePoll}: one shard's GetRecords polling;
+   * {@code publishMaxRecords} and {@code publishMaxBytes}: one PutRecords call.
+   */
+  /** The segments Kinesis stream: its shards, how it is read and written ({@code audience.segments.stream}). */
+  public record StreamSettings(
+      int shards, int readerBatchLimit, Duration idlePoll, int publishMaxRecords, long publishMaxBytes, Retry retry) {
+    /** Kinesis limits: GetRecords Limit, records and bytes of one PutRecords call. */
+    public static final int MAX_GET_RECORDS_LIMIT = 10_000;
+    public static final int MAX_PUT_RECORDS = 500;
+    public static final long MAX_PUT_BYTES = 5L * 1024 * 1024;
+    private static final String PATH = "audience.segments.stream.";
+
+    static StreamSettings from(Config c) {
+      StreamSettings s = new StreamSettings(c.getInt("shards"), c.getInt("reader.batch-limit"),
+          c.getDuration("reader.idle-poll"), c.getInt("publisher.max-batch-records"),
+          c.getBytes("publisher.max-batch-bytes"), Retry.from(c.getConfig("retry")));
+      s.validate();
+      return s;
+    }
+
+    void validate() {
+      require(shards >= 1, "shards must be at least 1");
+      require(readerBatchLimit >= 1 && readerBatchLimit <= MAX_GET_RECORDS_LIMIT,
+          "reader.batch-limit must be 1.." + MAX_GET_RECORDS_LIMIT);
+      require(!idlePoll.isNegative(), "reader.idle-poll must not be negative");
+      require(publishMaxRecords >= 1 && publishMaxRecords <= MAX_PUT_RECORDS,
+          "publisher.max-batch-records must be 1.." + MAX_PUT_RECORDS);
+      require(publishMaxBytes >= 1 && publishMaxBytes <= MAX_PUT_BYTES,
+          "publisher.max-batch-bytes must be 1.." + MAX_PUT_BYTES);
+      require(retry.maxAttempts() >= 1, "retry.max-attempts must be at least 1");
+    }
+
+    private static void require(boolean ok, String message) {
+      if (!ok) throw new IllegalArgumentException(PATH + message);
+    }
+  }
+
   public record Retry(int maxAttempts, Duration minBackoff, Duration maxBackoff) {
     static Retry from(Config c) {
       return new Retry(c.getInt("max-attempts"), c.getDuration("min-backoff"), c.getDuration("max-backoff"));
@@ -243,7 +282,7 @@ public record Settings(
    */
   public record SegmentSettings(
       int minAudience, Duration activityWindow, int scanSegments, int priceBuckets,
-      Map<String, List<Long>> priceBands, int shards) {
+      Map<String, List<Long>> priceBands, StreamSettings stream) {
     static final String PRICE_BANDS = "price-bands";
 
     public SegmentSettings {
@@ -257,7 +296,7 @@ public record Settings(
       Map<String, List<Long>> priceBands = new java.util.TreeMap<>();
       for (String intent : bands.root().keySet()) priceBands.put(intent, bands.getLongList(intent));
       SegmentSettings s = new SegmentSettings(c.getInt("min-audience"), c.getDuration("activity-window"),
-          c.getInt("scan-segments"), c.getInt("price-buckets"), priceBands, c.getInt("shards"));
+          c.getInt("scan-segments"), c.getInt("price-buckets"), priceBands, StreamSettings.from(c.getConfig("stream")));
       s.validate();
       return s;
     }
@@ -268,7 +307,6 @@ public record Settings(
           "activity-window must be positive, got " + activityWindow);
       require(scanSegments >= 1, "scan-segments must be at least 1");
       require(priceBuckets >= 1, "price-buckets must be at least 1");
-      require(shards >= 1, "shards must be at least 1");
       require(!priceBands.isEmpty(), PRICE_BANDS + " must list the bands of every intent");
       priceBands.forEach((intent, bounds) -> {
         String key = PRICE_BANDS + "." + intent;

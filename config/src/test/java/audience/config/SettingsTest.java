@@ -29,6 +29,31 @@ class SettingsTest {
   }
 
   @Test
+  void theSegmentsStreamHasFourShardsByDefaultAndItsLimitsAreKinesisOwn() {
+    Settings s = Settings.load();
+    assertThat(s.resources().segmentsStream()).isEqualTo("audience-segments");
+    assertThat(s.segments().stream().shards()).isEqualTo(4);
+    assertThat(s.segments().stream().publishMaxRecords()).isEqualTo(Settings.StreamSettings.MAX_PUT_RECORDS);
+    assertThat(s.segments().stream().publishMaxBytes()).isEqualTo(Settings.StreamSettings.MAX_PUT_BYTES);
+    assertThat(s.segments().stream().idlePoll()).isEqualTo(Duration.ofSeconds(1));
+    Settings custom = Settings.load(Map.of("audience.segments.stream.shards", 2,
+        "audience.resources.segments-stream", "ns-segments", "audience.segments.stream.reader.batch-limit", 50));
+    assertThat(custom.segments().stream().shards()).isEqualTo(2);
+    assertThat(custom.segments().stream().readerBatchLimit()).isEqualTo(50);
+    assertThat(custom.resources().segmentsStream()).isEqualTo("ns-segments");
+  }
+
+  @Test
+  void segmentsSettingsBeyondKinesisLimitsNameTheKey() {
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.segments.stream.publisher.max-batch-records", 501)))
+        .hasMessageContaining("audience.segments.stream.publisher.max-batch-records");
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.segments.stream.publisher.max-batch-bytes", "6 MiB")))
+        .hasMessageContaining("audience.segments.stream.publisher.max-batch-bytes");
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.segments.stream.shards", 0)))
+        .hasMessageContaining("audience.segments.stream.shards");
+  }
+
+  @Test
   void unknownProfileIsRejectedWithItsName() {
     assertThatThrownBy(() -> Settings.load(Map.of("audience.profile", "staging")))
         .hasMessageContaining("'staging'");
@@ -112,7 +137,7 @@ class SettingsTest {
     assertThat(seg.activityWindow()).isEqualTo(Duration.ofDays(30));
     assertThat(seg.scanSegments()).isEqualTo(4);
     assertThat(seg.priceBuckets()).isEqualTo(10);
-    assertThat(seg.shards()).isEqualTo(2);
+    assertThat(seg.stream().shards()).isEqualTo(4);
     assertThat(seg.priceBands()).containsOnlyKeys("buy", "rent", "sell", "invest");
     assertThat(seg.priceBands().get("rent")).containsExactly(0L, 400L, 600L, 800L, 1000L, 1500L);
     assertThat(seg.priceBands().get("buy")).startsWith(0L, 500_000L).endsWith(3_000_000L);
