@@ -132,14 +132,16 @@ public record Settings(
   public record Resources(
       String rawBucket, String membersTable, String memberFilesTable, String suppressionTable, String quarantineTable,
       String runsTable, String journalTable, String snapshotTable, String triggerTopic, String triggerQueue,
-      String notificationsTopic, String segmentsBucket, String segmentsStream, boolean bootstrap) {
+      String notificationsTopic, String segmentsBucket, String segmentsStream, String segmentsTable,
+      boolean bootstrap) {
     static Resources from(Config c) {
       return new Resources(
           c.getString("raw-bucket"), c.getString("members-table"), c.getString("member-files-table"),
           c.getString("suppression-table"), c.getString("quarantine-table"),
           c.getString("runs-table"), c.getString("journal-table"), c.getString("snapshot-table"),
           c.getString("trigger-topic"), c.getString("trigger-queue"), c.getString("notifications-topic"),
-          c.getString("segments-bucket"), c.getString("segments-stream"), c.getBoolean("bootstrap"));
+          c.getString("segments-bucket"), c.getString("segments-stream"), c.getString("segments-table"),
+          c.getBoolean("bootstrap"));
     }
   }
 

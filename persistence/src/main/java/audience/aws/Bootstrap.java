@@ -3,6 +3,7 @@ package audience.aws;
 import audience.config.Settings.Resources;
 import audience.config.Settings.StreamSettings;
 import audience.store.QuarantineLayout;
+import audience.store.SegmentStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
@@ -96,8 +97,17 @@ public final class Bootstrap {
         .keySchema(key(QuarantineLayout.PARTITION_KEY, KeyType.HASH), key(QuarantineLayout.SORT_KEY, KeyType.RANGE));
   }
 
+  /** The segments read model's layout: hash generation, range segmentId (see {@link SegmentStore}). */
+  public static CreateTableRequest.Builder segmentsLayout(String table) {
+    return CreateTableRequest.builder().tableName(table)
+        .attributeDefinitions(attr(SegmentStore.GENERATION, ScalarAttributeType.S),
+            attr(SegmentStore.SEGMENT_ID, ScalarAttributeType.S))
+        .keySchema(key(SegmentStore.GENERATION, KeyType.HASH), key(SegmentStore.SEGMENT_ID, KeyType.RANGE));
+  }
+
   void createTables() {
     createTable(membersLayout(resources.membersTable()));
+    createTable(segmentsLayout(resources.segmentsTable()));
     createTable(hashKeyLayout(resources.memberFilesTable(), "sourceKey"));
     enableTtl(aws.dynamo(), resources.memberFilesTable(), "expiresAt");
     createTable(hashKeyLayout(resources.suppressionTable(), "memberId"));
