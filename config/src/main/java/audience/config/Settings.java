@@ -24,6 +24,7 @@ public record Settings(
     Resources resources,
     MembersSettings members,
     IngestionSettings ingestion,
+    SegmentSettings segments,
     TriggerSettings trigger,
     HttpSettings http,
     Config config) {
@@ -79,6 +80,7 @@ public record Settings(
         Resources.from(a.getConfig("resources")),
         MembersSettings.from(a.getConfig("members")),
         IngestionSettings.from(a.getConfig("ingestion")),
+        SegmentSettings.from(a.getConfig("segments")),
         TriggerSettings.from(a.getConfig("trigger")),
         HttpSettings.from(a.getConfig("http")),
         c);
@@ -130,13 +132,15 @@ public record Settings(
   public record Resources(
       String rawBucket, String membersTable, String memberFilesTable, String suppressionTable, String quarantineTable,
       String runsTable, String journalTable, String snapshotTable, String triggerTopic, String triggerQueue,
-      String notificationsTopic, boolean bootstrap) {
+      String notificationsTopic, String segmentsBucket, String segmentsStream, String segmentsTable,
+      boolean bootstrap) {
     static Resources from(Config c) {
       return new Resources(
           c.getString("raw-bucket"), c.getString("members-table"), c.getString("member-files-table"),
           c.getString("suppression-table"), c.getString("quarantine-table"),
           c.getString("runs-table"), c.getString("journal-table"), c.getString("snapshot-table"),
           c.getString("trigger-topic"), c.getString("trigger-queue"), c.getString("notifications-topic"),
+          c.getString("segments-bucket"), c.getString("segments-stream"), c.getString("segments-table"),
           c.getBoolean("bootstrap"));
     }
   }
@@ -145,6 +149,45 @@ public record Settings(
   public record MembersSettings(Duration historyRetention) {
     static MembersSettings from(Config c) {
       return new MembersSettings(c.getDuration("history-retention"));
+    }
+  }
+
+  /**
+   * The segments stream (Kinesis); see {@code audience.segments} in reference.conf. {@code shards}: of a stream the
+   * bootstrap creates; {@code readerBatchLimit} and {@code idlePoll}: one shard's GetRecords polling;
+   * {@code publishMaxRecords} and {@code publishMaxBytes}: one PutRecords call.
+   */
+  /** The segments Kinesis stream: its shards, how it is read and written ({@code audience.segments.stream}). */
+  public record StreamSettings(
+      int shards, int readerBatchLimit, Duration idlePoll, int publishMaxRecords, long publishMaxBytes, Retry retry) {
+    /** Kinesis limits: GetRecords Limit, records and bytes of one PutRecords call. */
+    public static final int MAX_GET_RECORDS_LIMIT = 10_000;
+    public static final int MAX_PUT_RECORDS = 500;
+    public static final long MAX_PUT_BYTES = 5L * 1024 * 1024;
+    private static final String PATH = "audience.segments.stream.";
+
+    static StreamSettings from(Config c) {
+      StreamSettings s = new StreamSettings(c.getInt("shards"), c.getInt("reader.batch-limit"),
+          c.getDuration("reader.idle-poll"), c.getInt("publisher.max-batch-records"),
+          c.getBytes("publisher.max-batch-bytes"), Retry.from(c.getConfig("retry")));
+      s.validate();
+      return s;
+    }
+
+    void validate() {
+      require(shards >= 1, "shards must be at least 1");
+      require(readerBatchLimit >= 1 && readerBatchLimit <= MAX_GET_RECORDS_LIMIT,
+          "reader.batch-limit must be 1.." + MAX_GET_RECORDS_LIMIT);
+      require(!idlePoll.isNegative(), "reader.idle-poll must not be negative");
+      require(publishMaxRecords >= 1 && publishMaxRecords <= MAX_PUT_RECORDS,
+          "publisher.max-batch-records must be 1.." + MAX_PUT_RECORDS);
+      require(publishMaxBytes >= 1 && publishMaxBytes <= MAX_PUT_BYTES,
+          "publisher.max-batch-bytes must be 1.." + MAX_PUT_BYTES);
+      require(retry.maxAttempts() >= 1, "retry.max-attempts must be at least 1");
+    }
+
+    private static void require(boolean ok, String message) {
+      if (!ok) throw new IllegalArgumentException(PATH + message);
     }
   }
 
@@ -232,6 +275,54 @@ public record Settings(
         sources.add(new AllowedSource(e.getString("bucket"), e.getStringList("prefixes")));
       }
       return List.copyOf(sources);
+    }
+  }
+
+  /**
+   * Segment generation; see {@code audience.segments} in reference.conf and docs/segments.md. {@code priceBands}: per
+   * intent (its wire name, e.g. {@code rent}), the ascending lower bounds of its bands, the first 0.
+   */
+  public record SegmentSettings(
+      int minAudience, Duration activityWindow, int scanSegments, int priceBuckets,
+      Map<String, List<Long>> priceBands, StreamSettings stream) {
+    static final String PRICE_BANDS = "price-bands";
+
+    public SegmentSettings {
+      Map<String, List<Long>> copy = new java.util.TreeMap<>();
+      priceBands.forEach((intent, bounds) -> copy.put(intent, List.copyOf(bounds)));
+      priceBands = java.util.Collections.unmodifiableMap(copy);
+    }
+
+    static SegmentSettings from(Config c) {
+      Config bands = c.getConfig(PRICE_BANDS);
+      Map<String, List<Long>> priceBands = new java.util.TreeMap<>();
+      for (String intent : bands.root().keySet()) priceBands.put(intent, bands.getLongList(intent));
+      SegmentSettings s = new SegmentSettings(c.getInt("min-audience"), c.getDuration("activity-window"),
+          c.getInt("scan-segments"), c.getInt("price-buckets"), priceBands, StreamSettings.from(c.getConfig("stream")));
+      s.validate();
+      return s;
+    }
+
+    void validate() {
+      require(minAudience >= 1, "min-audience must be at least 1");
+      require(!activityWindow.isNegative() && !activityWindow.isZero(),
+          "activity-window must be positive, got " + activityWindow);
+      require(scanSegments >= 1, "scan-segments must be at least 1");
+      require(priceBuckets >= 1, "price-buckets must be at least 1");
+      require(!priceBands.isEmpty(), PRICE_BANDS + " must list the bands of every intent");
+      priceBands.forEach((intent, bounds) -> {
+        String key = PRICE_BANDS + "." + intent;
+        require(bounds.size() >= 2, key + " must list at least two lower bounds (one closed band, one open)");
+        require(bounds.get(0) == 0, key + " must start at 0, so that every member falls in a band");
+        for (int i = 1; i < bounds.size(); i++) {
+          require(bounds.get(i) - bounds.get(i - 1) >= priceBuckets, key + " must ascend, each band at least "
+              + "price-buckets (" + priceBuckets + ") wide; " + bounds.get(i - 1) + " then " + bounds.get(i));
+        }
+      });
+    }
+
+    private static void require(boolean ok, String message) {
+      if (!ok) throw new IllegalArgumentException("audience.segments." + message);
     }
   }
 

@@ -29,6 +29,31 @@ class SettingsTest {
   }
 
   @Test
+  void theSegmentsStreamHasFourShardsByDefaultAndItsLimitsAreKinesisOwn() {
+    Settings s = Settings.load();
+    assertThat(s.resources().segmentsStream()).isEqualTo("audience-segments");
+    assertThat(s.segments().stream().shards()).isEqualTo(4);
+    assertThat(s.segments().stream().publishMaxRecords()).isEqualTo(Settings.StreamSettings.MAX_PUT_RECORDS);
+    assertThat(s.segments().stream().publishMaxBytes()).isEqualTo(Settings.StreamSettings.MAX_PUT_BYTES);
+    assertThat(s.segments().stream().idlePoll()).isEqualTo(Duration.ofSeconds(1));
+    Settings custom = Settings.load(Map.of("audience.segments.stream.shards", 2,
+        "audience.resources.segments-stream", "ns-segments", "audience.segments.stream.reader.batch-limit", 50));
+    assertThat(custom.segments().stream().shards()).isEqualTo(2);
+    assertThat(custom.segments().stream().readerBatchLimit()).isEqualTo(50);
+    assertThat(custom.resources().segmentsStream()).isEqualTo("ns-segments");
+  }
+
+  @Test
+  void segmentsSettingsBeyondKinesisLimitsNameTheKey() {
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.segments.stream.publisher.max-batch-records", 501)))
+        .hasMessageContaining("audience.segments.stream.publisher.max-batch-records");
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.segments.stream.publisher.max-batch-bytes", "6 MiB")))
+        .hasMessageContaining("audience.segments.stream.publisher.max-batch-bytes");
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.segments.stream.shards", 0)))
+        .hasMessageContaining("audience.segments.stream.shards");
+  }
+
+  @Test
   void unknownProfileIsRejectedWithItsName() {
     assertThatThrownBy(() -> Settings.load(Map.of("audience.profile", "staging")))
         .hasMessageContaining("'staging'");
@@ -102,5 +127,48 @@ class SettingsTest {
     assertThat(Settings.load().ingestion().quarantineRetention()).isEqualTo(Duration.ofDays(30));
     assertThatThrownBy(() -> Settings.load(Map.of("audience.ingestion.quarantine-retention", "0s")))
         .hasMessageContaining("audience.ingestion.quarantine-retention must be positive");
+  }
+
+  @Test
+  void segmentSettingsHaveTheirDefaultsAndTheirResourceNames() {
+    Settings s = Settings.load();
+    Settings.SegmentSettings seg = s.segments();
+    assertThat(seg.minAudience()).isEqualTo(10);
+    assertThat(seg.activityWindow()).isEqualTo(Duration.ofDays(30));
+    assertThat(seg.scanSegments()).isEqualTo(4);
+    assertThat(seg.priceBuckets()).isEqualTo(10);
+    assertThat(seg.stream().shards()).isEqualTo(4);
+    assertThat(seg.priceBands()).containsOnlyKeys("buy", "rent", "sell", "invest");
+    assertThat(seg.priceBands().get("rent")).containsExactly(0L, 400L, 600L, 800L, 1000L, 1500L);
+    assertThat(seg.priceBands().get("buy")).startsWith(0L, 500_000L).endsWith(3_000_000L);
+    assertThat(s.resources().segmentsBucket()).isEqualTo("audience-segments");
+    assertThat(s.resources().segmentsStream()).isEqualTo("audience-segments");
+  }
+
+  @Test
+  void segmentSettingsAreReadFromOverrides() {
+    Settings.SegmentSettings seg = Settings.load(Map.of("audience.segments.min-audience", 3,
+        "audience.segments.activity-window", "7d", "audience.segments.price-bands.rent", List.of(0, 500, 900)))
+        .segments();
+    assertThat(seg.minAudience()).isEqualTo(3);
+    assertThat(seg.activityWindow()).isEqualTo(Duration.ofDays(7));
+    assertThat(seg.priceBands().get("rent")).containsExactly(0L, 500L, 900L);
+    assertThat(seg.priceBands().get("buy")).hasSize(7);
+  }
+
+  @Test
+  void invalidSegmentSettingsNameTheKey() {
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.segments.min-audience", 0)))
+        .hasMessage("audience.segments.min-audience must be at least 1");
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.segments.activity-window", "0s")))
+        .hasMessageContaining("audience.segments.activity-window must be positive");
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.segments.price-bands.rent", List.of(100, 500))))
+        .hasMessageContaining("audience.segments.price-bands.rent must start at 0");
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.segments.price-bands.buy", List.of(0))))
+        .hasMessageContaining("audience.segments.price-bands.buy must list at least two lower bounds");
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.segments.price-bands.sell", List.of(0, 500, 400))))
+        .hasMessageContaining("audience.segments.price-bands.sell must ascend");
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.segments.price-bands.invest", List.of(0, 5))))
+        .hasMessageContaining("each band at least price-buckets (10) wide");
   }
 }

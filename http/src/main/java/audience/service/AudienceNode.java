@@ -40,7 +40,7 @@ public final class AudienceNode implements AutoCloseable {
   public static AudienceNode start(Settings settings) {
     AwsClients aws = AwsClients.create(settings.aws());
     try {
-      Bootstrap.Resolved resources = new Bootstrap(aws, settings.resources()).run();
+      Bootstrap.Resolved resources = new Bootstrap(aws, settings.resources(), settings.segments().stream()).run();
       BatchWriter writer = new BatchWriter(aws.dynamo(), settings.ingestion().retry());
       var r = settings.resources();
       Guardian.Dependencies deps = new Guardian.Dependencies(settings, aws, resources,

@@ -45,7 +45,7 @@ class ChunkProcessorIT {
     settings = TestNodes.settings(DevStack.shared(), Map.of("audience.ingestion.retry.max-attempts", 2,
         "audience.ingestion.retry.min-backoff", "5ms", "audience.ingestion.retry.max-backoff", "20ms"));
     aws = AwsClients.create(settings.aws());
-    new Bootstrap(aws, settings.resources()).run();
+    new Bootstrap(aws, settings.resources(), settings.segments().stream()).run();
     quarantine = new QuarantineStore(aws.dynamo(), settings.resources().quarantineTable(),
         new BatchWriter(aws.dynamo(), settings.ingestion().retry()), settings.ingestion().quarantineRetention());
     bucket = settings.resources().rawBucket();

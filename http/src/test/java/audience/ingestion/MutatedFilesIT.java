@@ -60,7 +60,7 @@ class MutatedFilesIT {
   void start() {
     settings = TestNodes.settings(DevStack.shared(), Map.of());
     aws = AwsClients.create(settings.aws());
-    new Bootstrap(aws, settings.resources()).run();
+    new Bootstrap(aws, settings.resources(), settings.segments().stream()).run();
     members = MemberStore.of(aws.dynamo(), settings, Clock.systemUTC());
     quarantine = new QuarantineStore(aws.dynamo(), settings.resources().quarantineTable(),
         new BatchWriter(aws.dynamo(), settings.ingestion().retry()), settings.ingestion().quarantineRetention());

@@ -1,7 +1,9 @@
 package audience.aws;
 
 import audience.config.Settings.Resources;
+import audience.config.Settings.StreamSettings;
 import audience.store.QuarantineLayout;
+import audience.store.SegmentStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
@@ -20,6 +22,8 @@ import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.TableStatus;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
+import software.amazon.awssdk.services.kinesis.model.StreamStatus;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
@@ -46,10 +50,12 @@ public final class Bootstrap {
 
   private final AwsClients aws;
   private final Resources resources;
+  private final StreamSettings segments;
 
-  public Bootstrap(AwsClients aws, Resources resources) {
+  public Bootstrap(AwsClients aws, Resources resources, StreamSettings segments) {
     this.aws = aws;
     this.resources = resources;
+    this.segments = segments;
   }
 
   /** Creates (if asked to) and resolves every resource; blocks until tables are ACTIVE. */
@@ -57,14 +63,18 @@ public final class Bootstrap {
     if (resources.bootstrap()) {
       createTables();
       ensureBucket(resources.rawBucket());
+      ensureBucket(resources.segmentsBucket());
+      ensureStream(aws.kinesis(), resources.segmentsStream(), segments.shards());
     }
     String triggerTopic = topicArn(resources.triggerTopic());
     String notifications = topicArn(resources.notificationsTopic());
     String queueUrl = queueUrl(resources.triggerQueue());
     if (resources.bootstrap()) subscribeQueue(triggerTopic, queueUrl);
-    log.info("bootstrap done: tables {}, {}, {}, {}, {}, {}, {}; bucket {}; trigger {} -> {}; notifications {}",
-        resources.membersTable(), resources.memberFilesTable(), resources.suppressionTable(), resources.quarantineTable(), resources.runsTable(), resources.journalTable(),
-        resources.snapshotTable(), resources.rawBucket(), triggerTopic, queueUrl, notifications);
+    log.info("bootstrap done: tables {}, {}, {}, {}, {}, {}, {}; buckets {}, {}; stream {}; trigger {} -> {}; "
+        + "notifications {}", resources.membersTable(), resources.memberFilesTable(), resources.suppressionTable(),
+        resources.quarantineTable(), resources.runsTable(), resources.journalTable(), resources.snapshotTable(),
+        resources.rawBucket(), resources.segmentsBucket(), resources.segmentsStream(), triggerTopic, queueUrl,
+        notifications);
     return new Resolved(triggerTopic, queueUrl, notifications);
   }
 
@@ -87,8 +97,17 @@ public final class Bootstrap {
         .keySchema(key(QuarantineLayout.PARTITION_KEY, KeyType.HASH), key(QuarantineLayout.SORT_KEY, KeyType.RANGE));
   }
 
+  /** The segments read model's layout: hash generation, range segmentId (see {@link SegmentStore}). */
+  public static CreateTableRequest.Builder segmentsLayout(String table) {
+    return CreateTableRequest.builder().tableName(table)
+        .attributeDefinitions(attr(SegmentStore.GENERATION, ScalarAttributeType.S),
+            attr(SegmentStore.SEGMENT_ID, ScalarAttributeType.S))
+        .keySchema(key(SegmentStore.GENERATION, KeyType.HASH), key(SegmentStore.SEGMENT_ID, KeyType.RANGE));
+  }
+
   void createTables() {
     createTable(membersLayout(resources.membersTable()));
+    createTable(segmentsLayout(resources.segmentsTable()));
     createTable(hashKeyLayout(resources.memberFilesTable(), "sourceKey"));
     enableTtl(aws.dynamo(), resources.memberFilesTable(), "expiresAt");
     createTable(hashKeyLayout(resources.suppressionTable(), "memberId"));
@@ -161,15 +180,49 @@ public final class Bootstrap {
   }
 
   private static void awaitActive(DynamoDbAsyncClient dynamo, String table) {
+    awaitActive("table " + table,
+        () -> dynamo.describeTable(b -> b.tableName(table)).join().table().tableStatus() == TableStatus.ACTIVE);
+  }
+
+  /** Polls {@code active} until it holds or {@link #TABLE_ACTIVE_TIMEOUT} passes. */
+  private static void awaitActive(String what, java.util.function.BooleanSupplier active) {
     Instant deadline = Instant.now().plus(TABLE_ACTIVE_TIMEOUT);
-    while (dynamo.describeTable(b -> b.tableName(table)).join().table().tableStatus() != TableStatus.ACTIVE) {
-      if (Instant.now().isAfter(deadline)) throw new IllegalStateException("table " + table + " not ACTIVE after " + TABLE_ACTIVE_TIMEOUT);
+    while (!active.getAsBoolean()) {
+      if (Instant.now().isAfter(deadline)) throw new IllegalStateException(what + " not ACTIVE after " + TABLE_ACTIVE_TIMEOUT);
       try {
-        Thread.sleep(TABLE_POLL.toMillis()); // polling AWS for table state, not test synchronisation
+        Thread.sleep(TABLE_POLL.toMillis()); // polling AWS for the resource's state, not test synchronisation
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted waiting for table " + table, e);
+        throw new IllegalStateException("interrupted waiting for " + what, e);
       }
+    }
+  }
+
+  /**
+   * Creates the Kinesis data stream with {@code shards} shards (provisioned mode) unless it exists, then waits until
+   * it is ACTIVE (an existing stream being resharded is UPDATING for a while; it keeps its own shard count). Never
+   * deletes: kinesis-local schedules a delayed delete even for a missing stream, which would later remove a stream
+   * created under the same name.
+   */
+  public static void ensureStream(KinesisAsyncClient kinesis, String stream, int shards) {
+    if (streamStatus(kinesis, stream) == null) {
+      try {
+        kinesis.createStream(b -> b.streamName(stream).shardCount(shards)).join();
+        log.info("created stream {} with {} shards", stream, shards);
+      } catch (CompletionException c) {
+        if (!(c.getCause() instanceof software.amazon.awssdk.services.kinesis.model.ResourceInUseException)) throw c;
+      }
+    }
+    awaitActive("stream " + stream, () -> streamStatus(kinesis, stream) == StreamStatus.ACTIVE);
+  }
+
+  /** The stream's status, or null when there is no such stream. */
+  private static StreamStatus streamStatus(KinesisAsyncClient kinesis, String stream) {
+    try {
+      return kinesis.describeStreamSummary(b -> b.streamName(stream)).join().streamDescriptionSummary().streamStatus();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException) return null;
+      throw e;
     }
   }
 

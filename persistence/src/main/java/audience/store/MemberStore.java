@@ -171,7 +171,13 @@ public final class MemberStore {
    * whole items.
    */
   public CompletableFuture<Void> scanCurrent(String projection, int segments, Consumer<Map<String, AttributeValue>> each) {
-    return TableScan.scan(dynamo, tables.members(), projection, NOT_FORGOTTEN, segments, each);
+    return scanCurrent(projection, Map.of(), segments, each);
+  }
+
+  /** As above, the projection written with placeholders ({@code names}), e.g. for {@code state}, a reserved word. */
+  public CompletableFuture<Void> scanCurrent(String projection, Map<String, String> names, int segments,
+                                             Consumer<Map<String, AttributeValue>> each) {
+    return TableScan.scan(dynamo, tables.members(), projection, names, NOT_FORGOTTEN, segments, each);
   }
 
   /**

@@ -21,15 +21,24 @@ public final class TableScan {
   /** As above, only items matching {@code filter} (a DynamoDB filter expression, null for all). */
   public static CompletableFuture<Void> scan(DynamoDbAsyncClient dynamo, String table, String projection,
                                              String filter, int segments, Consumer<Map<String, AttributeValue>> sink) {
+    return scan(dynamo, table, projection, Map.of(), filter, segments, sink);
+  }
+
+  /** As above, with expression attribute {@code names} (placeholders for reserved words such as {@code state}). */
+  public static CompletableFuture<Void> scan(DynamoDbAsyncClient dynamo, String table, String projection,
+                                             Map<String, String> names, String filter, int segments,
+                                             Consumer<Map<String, AttributeValue>> sink) {
     return CompletableFuture.allOf(IntStream.range(0, segments)
-        .mapToObj(seg -> segment(dynamo, request(table, projection, filter, seg, segments), null, sink))
+        .mapToObj(seg -> segment(dynamo, request(table, projection, names, filter, seg, segments), null, sink))
         .toArray(CompletableFuture[]::new));
   }
 
-  private static ScanRequest request(String table, String projection, String filter, int seg, int total) {
+  private static ScanRequest request(String table, String projection, Map<String, String> names, String filter,
+                                     int seg, int total) {
     ScanRequest.Builder b = ScanRequest.builder().tableName(table).segment(seg).totalSegments(total);
     if (projection != null) b.projectionExpression(projection);
     if (filter != null) b.filterExpression(filter);
+    if (!names.isEmpty()) b.expressionAttributeNames(names);
     return b.build();
   }
 

@@ -39,7 +39,7 @@ class MemberStoreIT {
   void start() {
     Settings settings = TestNodes.settings(DevStack.shared(), Map.of());
     aws = AwsClients.create(settings.aws());
-    new Bootstrap(aws, settings.resources()).run();
+    new Bootstrap(aws, settings.resources(), settings.segments().stream()).run();
     store = MemberStore.of(aws.dynamo(), settings, Clock.systemUTC());
   }
 

@@ -43,13 +43,17 @@ class StoresIT {
 
   @Test
   void bootstrapIsIdempotentAndSubscribesTheQueueOnce() {
-    Bootstrap bootstrap = new Bootstrap(aws, settings.resources());
+    Bootstrap bootstrap = new Bootstrap(aws, settings.resources(), settings.segments().stream());
     Bootstrap.Resolved first = bootstrap.run();
     Bootstrap.Resolved again = bootstrap.run();
     assertThat(again).isEqualTo(first);
     for (String table : bootstrap.tableNames()) {
       assertThat(aws.dynamo().describeTable(b -> b.tableName(table)).join().table().tableName()).isEqualTo(table);
     }
+    var stream = aws.kinesis().describeStreamSummary(b -> b.streamName(settings.resources().segmentsStream())).join()
+        .streamDescriptionSummary();
+    assertThat(stream.streamStatusAsString()).isEqualTo("ACTIVE");
+    assertThat(stream.openShardCount()).isEqualTo(settings.segments().stream().shards());
     var subscriptions = aws.sns().listSubscriptionsByTopic(b -> b.topicArn(first.triggerTopicArn())).join().subscriptions();
     assertThat(subscriptions).hasSize(1);
     // A message on the trigger topic arrives raw in the queue.
@@ -64,7 +68,7 @@ class StoresIT {
 
   @Test
   void theRunsReadModelNeverMovesBackwards() {
-    new Bootstrap(aws, settings.resources()).run();
+    new Bootstrap(aws, settings.resources(), settings.segments().stream()).run();
     RunStore runs = new RunStore(aws.dynamo(), settings.resources().runsTable());
     Instant t = Instant.parse("2026-11-26T00:00:00Z");
     runs.write(new RunStore.RunPart("r-1", "bucket", "p/", 10, RunPhase.RUNNING, "p/k5", 10, true, t, ""), 5).join();
@@ -85,7 +89,7 @@ class StoresIT {
 
   @Test
   void quarantiningAFileTwiceKeepsOneEntryWithItsReason() {
-    new Bootstrap(aws, settings.resources()).run();
+    new Bootstrap(aws, settings.resources(), settings.segments().stream()).run();
     BatchWriter writer = new BatchWriter(aws.dynamo(), settings.ingestion().retry());
     QuarantineStore quarantine = quarantine();
     Instant now = Instant.now();
@@ -106,7 +110,7 @@ class StoresIT {
 
   @Test
   void aRunsQuarantineIsSpreadOverShardsAndReadInPagesByReason() {
-    new Bootstrap(aws, settings.resources()).run();
+    new Bootstrap(aws, settings.resources(), settings.segments().stream()).run();
     QuarantineStore quarantine = quarantine();
     Instant at = Instant.parse("2026-03-01T12:00:00Z");
     List<QuarantineStore.Quarantined> all = new ArrayList<>();

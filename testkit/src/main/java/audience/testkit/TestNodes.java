@@ -17,7 +17,12 @@ public final class TestNodes {
   private static final AtomicInteger COUNTER = new AtomicInteger();
   private static final String[] RESOURCES = {"members-table", "member-files-table", "suppression-table",
       "quarantine-table", "runs-table", "journal-table",
-      "snapshot-table", "trigger-topic", "trigger-queue", "notifications-topic", "raw-bucket"};
+      "snapshot-table", "trigger-topic", "trigger-queue", "notifications-topic", "raw-bucket", "segments-bucket", "segments-stream", "segments-table"};
+  /**
+   * Shards of a test node's own segments stream: kinesis-local allows 100 open shards over all its streams, and
+   * every node of a test JVM shares one emulator.
+   */
+  private static final int TEST_STREAM_SHARDS = 1;
 
   private TestNodes() {}
 
@@ -38,6 +43,7 @@ public final class TestNodes {
     m.put("audience.profile", "local");
     m.putAll(resourceProperties(namespace));
     m.put("audience.trigger.wait-time", "1s");
+    m.put("audience.segments.stream.shards", TEST_STREAM_SHARDS);
     m.putAll(extra);
     return Settings.load(m);
   }
