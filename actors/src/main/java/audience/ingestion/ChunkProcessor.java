@@ -71,7 +71,17 @@ public final class ChunkProcessor {
   }
 
   /** How a chunk was settled. */
-  public record Outcome(int ingested, int quarantined) {}
+  /**
+   * What a settled chunk gives: files stored, files quarantined, and the newest {@code lastActive} among its valid
+   * files (epoch milliseconds; {@link #NO_MEMBER} when it has none): the run's data time is the newest of these.
+   */
+  public record Outcome(int ingested, int quarantined, long newestLastActive) {
+    public static final long NO_MEMBER = Long.MIN_VALUE;
+
+    public Outcome(int ingested, int quarantined) {
+      this(ingested, quarantined, NO_MEMBER);
+    }
+  }
 
   /** What became of one file: stored, refused with a reason, or failed with an error worth another try. */
   private sealed interface FileOutcome {
@@ -146,8 +156,12 @@ public final class ChunkProcessor {
     List<Quarantined> bad = new ArrayList<>();
     List<FileOutcome.Failed> failed = new ArrayList<>();
     int ingested = 0;
+    long newest = Outcome.NO_MEMBER;
     for (FileOutcome o : all) {
-      if (o instanceof FileOutcome.Good) ingested++;
+      if (o instanceof FileOutcome.Good g) {
+        ingested++;
+        newest = Math.max(newest, g.snapshot().profile().lastActive().toEpochMilli());
+      }
       else if (o instanceof FileOutcome.Bad b) bad.add(b.entry());
       else if (o instanceof FileOutcome.Failed f) failed.add(f);
     }
@@ -175,7 +189,8 @@ public final class ChunkProcessor {
       });
     }
     int ingestedFiles = ingested;
-    return writeQuarantine(bad).thenApply(v -> new Outcome(ingestedFiles, bad.size()));
+    long newestLastActive = newest;
+    return writeQuarantine(bad).thenApply(v -> new Outcome(ingestedFiles, bad.size(), newestLastActive));
   }
 
   private CompletableFuture<Void> writeQuarantine(List<Quarantined> bad) {

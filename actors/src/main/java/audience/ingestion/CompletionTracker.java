@@ -121,9 +121,13 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
    * What committed chunks add up to: {@code settledChunks} chunks of {@code settledFiles} files;
    * {@code lastSettledAt}: when the latest of them was stored.
    */
-  public record Counts(long settledChunks, long settledFiles, long ingested, long quarantined, Instant lastSettledAt)
-      implements CborSerializable {
-    static final Counts NONE = new Counts(0, 0, 0, 0, null);
+  public record Counts(long settledChunks, long settledFiles, long ingested, long quarantined, Instant lastSettledAt,
+                       long newestLastActive) implements CborSerializable {
+    static final Counts NONE = new Counts(0, 0, 0, 0, null, 0);
+
+    public Counts(long settledChunks, long settledFiles, long ingested, long quarantined, Instant lastSettledAt) {
+      this(settledChunks, settledFiles, ingested, quarantined, lastSettledAt, 0);
+    }
 
     boolean isBehind(Counts other) {
       return settledChunks < other.settledChunks();
@@ -169,7 +173,8 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
     IngestionDone done(String runId) {
       return new IngestionDone(runId, listing.spec().bucket(), listing.spec().prefix(), listing.totalFiles(),
           counts.ingested(), counts.quarantined(), completion.warning(), listing.startedAt(),
-          counts.lastSettledAt() == null ? completion.completedAt() : counts.lastSettledAt(), completion.completedAt());
+          counts.lastSettledAt() == null ? completion.completedAt() : counts.lastSettledAt(), completion.completedAt(),
+          counts.newestLastActive() > 0 ? Instant.ofEpochMilli(counts.newestLastActive()) : null);
     }
   }
 

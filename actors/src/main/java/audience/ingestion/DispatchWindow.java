@@ -32,14 +32,14 @@ final class DispatchWindow {
   }
 
   /** What a worker reported for a settled chunk: kept until the chunks before it settle too. */
-  record Settled(Chunk chunk, int ingested, int quarantined, Instant settledAt) {}
+  record Settled(Chunk chunk, int ingested, int quarantined, Instant settledAt, long newestLastActive) {}
 
   /**
    * A contiguous run of settled chunks that may now be committed: every chunk below {@code nextChunk}, with what
    * they add up to; {@code lastSettledAt}: when the latest of them was stored.
    */
   record Commit(String offset, long nextChunk, long files, long ingested, long quarantined, Instant lastSettledAt,
-                int chunks) {}
+                long newestLastActive, int chunks) {}
 
   private final int chunkSize;
   private final int maxChunksInFlight;
@@ -172,9 +172,14 @@ final class DispatchWindow {
    * about a chunk not in flight (a late answer from an earlier attempt).
    */
   Optional<Commit> settled(long index, int ingested, int quarantined, Instant settledAt) {
+    return settled(index, ingested, quarantined, settledAt, 0);
+  }
+
+  /** As above, with the newest lastActive among the chunk's valid files (epoch ms, 0 when none). */
+  Optional<Commit> settled(long index, int ingested, int quarantined, Instant settledAt, long newestLastActive) {
     Chunk chunk = inFlight.remove(index);
     if (chunk == null) return Optional.empty();
-    settled.put(index, new Settled(chunk, ingested, quarantined, settledAt));
+    settled.put(index, new Settled(chunk, ingested, quarantined, settledAt, newestLastActive));
     return commitable();
   }
 
@@ -189,16 +194,19 @@ final class DispatchWindow {
     long ingested = 0;
     long quarantined = 0;
     Instant last = null;
+    long newest = 0;
     String offset = null;
     for (Settled s = settled.get(next); s != null; s = settled.get(++next)) {
       files += s.chunk().files().size();
       ingested += s.ingested();
       quarantined += s.quarantined();
       if (last == null || (s.settledAt() != null && s.settledAt().isAfter(last))) last = s.settledAt();
+      newest = Math.max(newest, s.newestLastActive());
       offset = s.chunk().lastKey();
     }
     return next == committedChunks ? Optional.empty()
-        : Optional.of(new Commit(offset, next, files, ingested, quarantined, last, (int) (next - committedChunks)));
+        : Optional.of(new Commit(offset, next, files, ingested, quarantined, last, newest,
+            (int) (next - committedChunks)));
   }
 
   /** The commit was persisted: its chunks leave the window. */

@@ -59,7 +59,8 @@ public final class FileWorker {
           var run = peers.run().apply(c.runId());
           if (done.error() == null) {
             run.tell(new IngestionRun.ChunkSettled(c.chunkIndex(), c.incarnation(), c.attempt(),
-                done.outcome().ingested(), done.outcome().quarantined(), Instant.now()));
+                done.outcome().ingested(), done.outcome().quarantined(), Instant.now(),
+                done.outcome().newestLastActive()));
           } else {
             ctx.getLog().warn("worker {} failed chunk {} of run {} (attempt {}): {}",
                 workerId, c.chunkIndex(), c.runId(), c.attempt(), String.valueOf(done.error()));

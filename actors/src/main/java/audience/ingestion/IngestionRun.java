@@ -106,7 +106,12 @@ public final class IngestionRun
    * numbers may have held other files) is stale and never settles a chunk of this one.
    */
   public record ChunkSettled(long chunkIndex, long incarnation, int attempt, int ingested, int quarantined,
-                             Instant settledAt) implements Feedback {}
+                             Instant settledAt, long newestLastActive) implements Feedback {
+    public ChunkSettled(long chunkIndex, long incarnation, int attempt, int ingested, int quarantined,
+                        Instant settledAt) {
+      this(chunkIndex, incarnation, attempt, ingested, quarantined, settledAt, ChunkProcessor.Outcome.NO_MEMBER);
+    }
+  }
 
   /** From a FileWorker: the chunk could not be settled; it is dispatched again after a backoff. */
   public record ChunkFailed(long chunkIndex, long incarnation, int attempt, String reason) implements Feedback {}
@@ -145,10 +150,16 @@ public final class IngestionRun
 
   /**
    * Every chunk below {@code nextChunk} is settled; {@code offset} is the last key of chunk nextChunk-1. The other
-   * fields are what the newly committed chunks add (journals from before they existed replay them as 0).
+   * fields are what the newly committed chunks add (journals from before they existed replay them as 0);
+   * {@code newestLastActive}: the newest lastActive of their valid files (epoch ms; 0 when unknown).
    */
   public record ChunksCommitted(String offset, long nextChunk, long files, long ingested, long quarantined,
-                                Instant lastSettledAt) implements Event {
+                                Instant lastSettledAt, long newestLastActive) implements Event {
+    public ChunksCommitted(String offset, long nextChunk, long files, long ingested, long quarantined,
+                           Instant lastSettledAt) {
+      this(offset, nextChunk, files, ingested, quarantined, lastSettledAt, 0);
+    }
+
     @Override
     public State applyTo(State s) {
       return s.with(s.committed().plus(this));
@@ -196,14 +207,18 @@ public final class IngestionRun
    * {@code offset}, of which {@code ingested} stored and {@code quarantined} quarantined.
    */
   public record Committed(String offset, long nextChunk, long files, long ingested, long quarantined,
-                          Instant lastSettledAt) implements CborSerializable {
-    static final Committed NONE = new Committed("", 0, 0, 0, 0, null);
+                          Instant lastSettledAt, long newestLastActive) implements CborSerializable {
+    static final Committed NONE = new Committed("", 0, 0, 0, 0, null, 0);
 
     Committed plus(ChunksCommitted c) {
       Instant last = lastSettledAt == null || (c.lastSettledAt() != null && c.lastSettledAt().isAfter(lastSettledAt))
           ? c.lastSettledAt() : lastSettledAt;
       return new Committed(c.offset(), c.nextChunk(), files + c.files(), ingested + c.ingested(),
-          quarantined + c.quarantined(), last);
+          quarantined + c.quarantined(), last, Math.max(newestLastActive, c.newestLastActive()));
+    }
+
+    CompletionTracker.Counts counts() {
+      return new CompletionTracker.Counts(nextChunk, files, ingested, quarantined, lastSettledAt, newestLastActive);
     }
   }
 
@@ -520,17 +535,14 @@ public final class IngestionRun
     if (doneAcknowledged || !s.listingEnd().finished() || !window.allCommitted() || s.phase() == RunPhase.COMPLETED) {
       return;
     }
-    Committed c = s.committed();
     deps.peers().tracker().apply(runId).tell(new CompletionTracker.Finish(s.spec(), s.startedAt(),
-        new CompletionTracker.Counts(c.nextChunk(), c.files(), c.ingested(), c.quarantined(), c.lastSettledAt())));
+        s.committed().counts()));
   }
 
   /** The tracker's progress figures (not persisted there: this is sent after each commit and on every resend). */
   private void advanceTracker(State s) {
     if (s.spec() == null || s.phase() == RunPhase.COMPLETED) return;
-    Committed c = s.committed();
-    deps.peers().tracker().apply(runId).tell(new CompletionTracker.Advance(
-        new CompletionTracker.Counts(c.nextChunk(), c.files(), c.ingested(), c.quarantined(), c.lastSettledAt())));
+    deps.peers().tracker().apply(runId).tell(new CompletionTracker.Advance(s.committed().counts()));
   }
 
   private void dispatch(State state, DispatchWindow.Chunk chunk) {
@@ -574,12 +586,12 @@ public final class IngestionRun
     }
     timers.cancel(timerKey(settled.chunkIndex()));
     Optional<DispatchWindow.Commit> commit = window.settled(settled.chunkIndex(), settled.ingested(),
-        settled.quarantined(), settled.settledAt());
+        settled.quarantined(), settled.settledAt(), Math.max(0, settled.newestLastActive()));
     List<Event> events = new ArrayList<>(2);
     boolean unstalled = state.phase() == RunPhase.STALLED;
     if (unstalled) events.add(new PhaseChanged(RunPhase.RUNNING, deps.clock().instant()));
     commit.ifPresent(c -> events.add(new ChunksCommitted(c.offset(), c.nextChunk(), c.files(), c.ingested(),
-        c.quarantined(), c.lastSettledAt())));
+        c.quarantined(), c.lastSettledAt(), c.newestLastActive())));
     if (events.isEmpty()) return kick(state);
     return Effect().persist(events).thenRun(s -> {
       if (unstalled) {

@@ -61,7 +61,7 @@ class DispatchWindowTest {
     assertThat(w.settled(1, 2, 1, t2)).as("chunk 0 is still out").isEmpty();
     assertThat(w.outstanding()).as("a settled chunk still holds its place in the window").isEqualTo(3);
     DispatchWindow.Commit commit = w.settled(0, 3, 0, t1).orElseThrow();
-    assertThat(commit).isEqualTo(new DispatchWindow.Commit("k005", 2, 6, 5, 1, t2, 2));
+    assertThat(commit).isEqualTo(new DispatchWindow.Commit("k005", 2, 6, 5, 1, t2, 0, 2));
     w.committed(commit);
     assertThat(w.outstanding()).isEqualTo(1);
     assertThat(w.uncommittedFiles()).isEqualTo(3);

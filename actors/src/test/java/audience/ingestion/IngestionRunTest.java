@@ -347,12 +347,14 @@ class IngestionRunTest {
   void theFinishIsSentAgainUntilTheTrackerAcknowledgesIt() {
     String id = newRunId();
     ActorRef<IngestionRun.Command> run = startedWithAFullWindow(id);
-    run.tell(new IngestionRun.ChunkSettled(0, incarnation, 1, 4, 0, T));
-    run.tell(new IngestionRun.ChunkSettled(1, incarnation, 1, 4, 0, T));
-    run.tell(new IngestionRun.ChunkSettled(nextChunk().chunkIndex(), incarnation, 1, 2, 0, T));
+    run.tell(new IngestionRun.ChunkSettled(0, incarnation, 1, 4, 0, T, 1_000));
+    run.tell(new IngestionRun.ChunkSettled(1, incarnation, 1, 4, 0, T, 3_000));
+    run.tell(new IngestionRun.ChunkSettled(nextChunk().chunkIndex(), incarnation, 1, 2, 0, T, 2_000));
     // the tracker (its node died, say) never answers: the finish is sent again, and again
     for (int i = 0; i < 3; i++) {
-      assertThat(awaitMessage(CompletionTracker.Finish.class, m -> true).totals().settledFiles()).isEqualTo(10);
+      CompletionTracker.Counts totals = awaitMessage(CompletionTracker.Finish.class, m -> true).totals();
+      assertThat(totals.settledFiles()).isEqualTo(10);
+      assertThat(totals.newestLastActive()).as("the run's data time: its newest lastActive").isEqualTo(3_000);
     }
     run.tell(new IngestionRun.DoneRecorded());
     awaitPhase(id, RunPhase.COMPLETED);

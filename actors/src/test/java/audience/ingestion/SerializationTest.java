@@ -47,7 +47,7 @@ class SerializationTest {
     roundTrip(new IngestionRun.ChunksCommitted("p/k ü.json", 7, 700, 690, 10, AT));
     roundTrip(new IngestionRun.ListingFinished(9, 812, "p/z.json"));
     roundTrip(new IngestionRun.PhaseChanged(RunPhase.PAUSED, AT));
-    roundTrip(new IngestionRun.State(SPEC, AT, RunPhase.RUNNING, new IngestionRun.Committed("p/k", 3, 300, 299, 1, AT),
+    roundTrip(new IngestionRun.State(SPEC, AT, RunPhase.RUNNING, new IngestionRun.Committed("p/k", 3, 300, 299, 1, AT, 1_700_000_000_000L),
         new IngestionRun.ListingEnd(true, 9, 812, "p/z.json"), new IngestionRun.Stall("chunk 3 failed 5 attempts", AT, true)));
     roundTrip(new IngestionRun.RunStalled("chunk 3 failed 5 attempts: DynamoDB 500", AT));
     roundTrip(new IngestionRun.StallReported("msg-2", AT));
@@ -107,6 +107,8 @@ class SerializationTest {
     roundTrip(new IngestionRun.DoneRecorded());
     roundTrip(new CompletionTracker.Advance(new CompletionTracker.Counts(3, 100, 99, 1, AT)));
     roundTrip(new IngestionDone("r-1", "bucket", "p/", 812, 800, 12, "", AT, AT, AT));
+    roundTrip(new IngestionDone("r-1", "bucket", "p/", 812, 800, 12, "", AT, AT, AT, AT.minusSeconds(60)));
+    roundTrip(new IngestionRun.ChunkSettled(3, 77L, 2, 99, 1, AT, 1_700_000_000_000L));
   }
 
   @Test

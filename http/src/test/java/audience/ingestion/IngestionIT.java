@@ -109,6 +109,8 @@ class IngestionIT {
 
     // Newest lastActive wins for members that appear in several files.
     Map<String, Instant> newest = generator.expectedNewest();
+    assertThat(done.dataTime()).as("the run's data time: the newest lastActive of its files")
+        .isEqualTo(newest.values().stream().max(Instant::compareTo).orElseThrow());
     newest.entrySet().stream().limit(300).forEach(e -> {
       var item = deps.members().current(e.getKey()).join().orElseThrow();
       assertThat(Long.parseLong(item.get(MemberStore.LAST_ACTIVE).n())).isEqualTo(e.getValue().toEpochMilli());
