@@ -1,5 +1,10 @@
 package audience.cli;
 
+import audience.segments.SegmentGenerator;
+import audience.store.SegmentStore;
+import java.util.Comparator;
+import java.util.List;
+
 import audience.generator.GeneratorSpec;
 import audience.generator.GroundTruth;
 import audience.ingestion.IngestionStatus;
@@ -17,10 +22,27 @@ import java.util.SortedMap;
 
 /**
  * The demo pipeline shared by {@code up} and {@code demo}: generate a data set, publish the upload-complete
- * message to SNS, follow the run to its end, then read the stores back and compare with the ground truth.
+ * message to SNS, follow the run to its end, read the stores back and compare with the ground truth, then follow
+ * the run's segment generation to its manifest.
  */
 final class DemoRun {
+  private static final int TOP_SEGMENTS = 5;
+
   private DemoRun() {}
+
+  /** Follows the run's segment generation until its manifest is written. */
+  private static SegmentGenerator.View awaitSegments(AudienceNode node, String runId) throws InterruptedException {
+    SegmentGenerator.View[] last = new SegmentGenerator.View[1];
+    ProgressView.follow("segments " + runId, () -> {
+      Optional<SegmentGenerator.View> v = node.wiring().segments().status(runId).toCompletableFuture().join();
+      if (v.isEmpty()) return new ProgressView.Snapshot(0, 1, "waiting for the done event", false);
+      last[0] = v.get();
+      boolean done = v.get().phase() == SegmentGenerator.Phase.COMPLETED;
+      return new ProgressView.Snapshot(done ? 1 : 0, 1, v.get().phase().wire() + ", " + v.get().segments()
+          + " segments", done);
+    });
+    return last[0];
+  }
 
   /**
    * {@code serviceUrl}: where the node keeps serving once the demo run is over (up), null when it stops with the
@@ -72,7 +94,21 @@ final class DemoRun {
         .put("ms", Duration.between(a0, Instant.now()).toMillis());
     a.putPOJO("lostSample", audit.lostSample());
 
+    SegmentGenerator.View segments = awaitSegments(node, runId);
+    ObjectNode seg = summary.putObject("segments").put("generationId", segments.generationId())
+        .put("phase", segments.phase().wire()).put("segments", segments.segments())
+        .put("manifestKey", segments.manifestKey()).put("doneToManifestMs", segments.doneToManifestMs());
+    List<SegmentStore.SegmentRow> rows = segments.generationId() == null ? List.of()
+        : deps.segments().list(segments.generationId(), SegmentStore.Filter.ALL).join();
+    seg.put("metadataFiles", rows.size());
+    rows.stream().sorted(Comparator.comparingLong(SegmentStore.SegmentRow::audience).reversed()).limit(TOP_SEGMENTS)
+        .forEach(r -> seg.withArray("largest").addObject().put("segmentId", r.segmentId())
+            .put("audience", r.audience()));
+    System.err.printf("segments: %d in generation %s, manifest %s, %d ms after the done event%n",
+        segments.segments(), segments.generationId(), segments.manifestKey(), segments.doneToManifestMs());
+
     boolean consistent = audit.consistent()
+        && segments.phase() == SegmentGenerator.Phase.COMPLETED && rows.size() == segments.segments()
         && audit.listed() == truth.files()
         && audit.ingested() == truth.expectedValidFiles()
         && audit.quarantined() == truth.expectedQuarantined()

@@ -157,6 +157,15 @@ public record Settings(
    * bootstrap creates; {@code readerBatchLimit} and {@code idlePoll}: one shard's GetRecords polling;
    * {@code publishMaxRecords} and {@code publishMaxBytes}: one PutRecords call.
    */
+  /** How a run's segment generation proceeds ({@code audience.segments.generator}). */
+  public record GeneratorSettings(Duration pollInterval, Duration retryBackoff, Duration wakeInterval,
+                                  Duration askTimeout) {
+    static GeneratorSettings from(Config c) {
+      return new GeneratorSettings(c.getDuration("poll-interval"), c.getDuration("retry-backoff"),
+          c.getDuration("wake-interval"), c.getDuration("ask-timeout"));
+    }
+  }
+
   /** The segments Kinesis stream: its shards, how it is read and written ({@code audience.segments.stream}). */
   public record StreamSettings(
       int shards, int readerBatchLimit, Duration idlePoll, int publishMaxRecords, long publishMaxBytes, Retry retry) {
@@ -284,7 +293,7 @@ public record Settings(
    */
   public record SegmentSettings(
       int minAudience, Duration activityWindow, int scanSegments, int priceBuckets,
-      Map<String, List<Long>> priceBands, StreamSettings stream) {
+      Map<String, List<Long>> priceBands, StreamSettings stream, GeneratorSettings generator) {
     static final String PRICE_BANDS = "price-bands";
 
     public SegmentSettings {
@@ -298,7 +307,8 @@ public record Settings(
       Map<String, List<Long>> priceBands = new java.util.TreeMap<>();
       for (String intent : bands.root().keySet()) priceBands.put(intent, bands.getLongList(intent));
       SegmentSettings s = new SegmentSettings(c.getInt("min-audience"), c.getDuration("activity-window"),
-          c.getInt("scan-segments"), c.getInt("price-buckets"), priceBands, StreamSettings.from(c.getConfig("stream")));
+          c.getInt("scan-segments"), c.getInt("price-buckets"), priceBands, StreamSettings.from(c.getConfig("stream")),
+          GeneratorSettings.from(c.getConfig("generator")));
       s.validate();
       return s;
     }

@@ -7,6 +7,7 @@ import audience.store.BatchWriter;
 import audience.store.MemberStore;
 import audience.store.QuarantineStore;
 import audience.store.RunStore;
+import audience.store.SegmentStore;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +47,8 @@ public final class AudienceNode implements AutoCloseable {
       Guardian.Dependencies deps = new Guardian.Dependencies(settings, aws, resources,
           MemberStore.of(aws.dynamo(), settings, Clock.systemUTC()),
           new QuarantineStore(aws.dynamo(), r.quarantineTable(), writer, settings.ingestion().quarantineRetention()),
-          new RunStore(aws.dynamo(), r.runsTable()), Clock.systemUTC());
+          new RunStore(aws.dynamo(), r.runsTable()),
+          new SegmentStore(aws.dynamo(), r.segmentsTable(), settings.segments().stream().retry()), Clock.systemUTC());
       CompletableFuture<Guardian.Wiring> ready = new CompletableFuture<>();
       ActorSystem<Void> system = ActorSystem.create(Guardian.create(deps, ready), "audience", settings.config());
       Guardian.Wiring wiring = ready.get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);

@@ -16,6 +16,11 @@ import audience.ingestion.TriggerListener;
 import audience.store.MemberStore;
 import audience.store.QuarantineStore;
 import audience.store.RunStore;
+import audience.store.SegmentStore;
+import audience.kinesis.KinesisPublisher;
+import audience.segments.ManifestStore;
+import audience.segments.SegmentGenerations;
+import audience.segments.SegmentGenerator;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -39,11 +44,12 @@ public final class Guardian {
   private static final Logger log = LoggerFactory.getLogger(Guardian.class);
 
   /** What the node hands to the HTTP layer once the guardian is up. */
-  public record Wiring(Ingestion ingestion, ActorRef<Topic.Command<IngestionDone>> doneTopic) {}
+  public record Wiring(Ingestion ingestion, SegmentGenerations segments,
+                       ActorRef<Topic.Command<IngestionDone>> doneTopic) {}
 
   /** Everything built outside the actor system. */
   public record Dependencies(Settings settings, AwsClients aws, Bootstrap.Resolved resources, MemberStore members,
-                             QuarantineStore quarantine, RunStore runs, Clock clock) {}
+                             QuarantineStore quarantine, RunStore runs, SegmentStore segments, Clock clock) {}
 
   private Guardian() {}
 
@@ -57,7 +63,13 @@ public final class Guardian {
       ActorRef<Topic.Command<IngestionDone>> doneTopic =
           ctx.spawn(Topic.create(IngestionDone.class, IngestionDone.TOPIC), IngestionDone.TOPIC);
 
-      Ingestion ingestion = Ingestion.init(ctx.getSystem(), ingestionDependencies(deps, doneTopic,
+      SegmentGenerations segments = SegmentGenerations.init(ctx.getSystem(), segmentDependencies(deps));
+      // The done event's outbox: the SNS notification, then the run's segment generation (both repeated until
+      // they succeed; the generation request is idempotent).
+      DoneNotifier sns = DoneNotifier.sns(deps.aws().sns(), deps.resources().notificationsTopicArn());
+      DoneNotifier done = event -> sns.notify(event)
+          .thenCompose(messageId -> segments.generate(event).thenApply(view -> messageId));
+      Ingestion ingestion = Ingestion.init(ctx.getSystem(), ingestionDependencies(deps, doneTopic, done,
           Materializer.createMaterializer(ctx.getSystem())));
       if (settings.trigger().enabled()) {
         ctx.spawn(TriggerListener.create(deps.aws().sqs(), deps.resources().triggerQueueUrl(), settings.trigger(),
@@ -67,14 +79,22 @@ public final class Guardian {
       // to another node, or stopped with nothing in flight, resumes from its committed offset.
       ctx.getSystem().scheduler().scheduleAtFixedRate(Duration.ZERO, settings.ingestion().wakeInterval(),
           () -> wakeUnfinished(ingestion), ctx.getExecutionContext());
-      ready.complete(new Wiring(ingestion, doneTopic));
+      ready.complete(new Wiring(ingestion, segments, doneTopic));
       return Behaviors.empty();
     });
   }
 
+  static SegmentGenerator.Dependencies segmentDependencies(Dependencies deps) {
+    Settings.SegmentSettings settings = deps.settings().segments();
+    var r = deps.settings().resources();
+    return new SegmentGenerator.Dependencies(deps.members(), deps.segments(),
+        new KinesisPublisher(deps.aws().kinesis(), r.segmentsStream(), KinesisPublisher.Options.from(settings.stream())),
+        new ManifestStore(deps.aws().s3(), r.segmentsBucket()), settings, deps.clock());
+  }
+
   static Ingestion.Dependencies ingestionDependencies(Dependencies deps,
                                                       ActorRef<Topic.Command<IngestionDone>> doneTopic,
-                                                      Materializer materializer) {
+                                                      DoneNotifier done, Materializer materializer) {
     var settings = deps.settings().ingestion();
     ChunkProcessor processor = new ChunkProcessor(deps.aws().s3(), contractParser(settings, deps.clock()),
         deps.members(), deps.quarantine(), settings, materializer, deps.clock());
@@ -83,7 +103,7 @@ public final class Guardian {
     FileListing listing = (spec, startAfter, maxKeys) ->
         (spec.redriveOf() == null ? prefix : redrive).page(spec, startAfter, maxKeys);
     return new Ingestion.Dependencies(BucketCheck.s3(deps.aws().s3()), listing, processor::process, deps.runs(),
-        DoneNotifier.sns(deps.aws().sns(), deps.resources().notificationsTopicArn()),
+        done,
         StallNotifier.sns(deps.aws().sns(), deps.resources().notificationsTopicArn()), doneTopic, settings,
         deps.clock());
   }

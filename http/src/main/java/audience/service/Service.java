@@ -3,6 +3,7 @@ package audience.service;
 import audience.config.Settings;
 import audience.http.HttpServer;
 import audience.http.MembersRoutes;
+import audience.http.SegmentsRoutes;
 import audience.http.OpsRoutes;
 import org.apache.pekko.http.javadsl.ServerBinding;
 
@@ -14,7 +15,8 @@ public record Service(AudienceNode node, ServerBinding binding) implements AutoC
     try {
       ServerBinding binding = HttpServer.start(node.system(), settings.http(),
           new OpsRoutes(node.wiring().ingestion(), node.dependencies().quarantine()).routes()
-              .orElse(new MembersRoutes(node.dependencies().members()).routes()));
+              .orElse(new MembersRoutes(node.dependencies().members()).routes())
+              .orElse(new SegmentsRoutes(node.wiring().segments()).routes()));
       return new Service(node, binding);
     } catch (RuntimeException e) {
       node.close();

@@ -31,6 +31,8 @@ public final class SegmentStore {
   public static final String STATUS = "status";
   public static final String ACTIVE = "active";
   public static final String RETIRED = "retired";
+  /** The partition holding one row per generation (its phase): no generation id starts with '#'. */
+  static final String GENERATIONS = "#generations";
   /** Rows per Query page when a generation is read whole. */
   private static final int QUERY_PAGE = 500;
 
@@ -62,6 +64,39 @@ public final class SegmentStore {
     public boolean active() {
       return ACTIVE.equals(status);
     }
+  }
+
+  /**
+   * Where a generation stands, kept beside its segments: how a node finds generations to wake after a crash, and
+   * which ones exist. {@code phase} is the generator's ({@code scanning}, {@code publishing}, {@code completed}).
+   */
+  public record GenerationRow(String generationId, String runId, String phase, long segments, String manifestKey,
+                              Instant updatedAt) {
+    public static final String COMPLETED = "completed";
+
+    public boolean completed() {
+      return COMPLETED.equals(phase);
+    }
+  }
+
+  /** Records a generation's phase (last write wins: only its generator writes it). */
+  public CompletableFuture<Void> putGeneration(GenerationRow g) {
+    Map<String, AttributeValue> item = Map.of(GENERATION, s(GENERATIONS), SEGMENT_ID, s(g.generationId()),
+        "runId", s(g.runId()), "phase", s(g.phase()), "segments", n(g.segments()),
+        "manifestKey", s(g.manifestKey()), "updatedAt", s(g.updatedAt().toString()));
+    return Retrying.call(retry, () -> dynamo.putItem(b -> b.tableName(table).item(item))).thenApply(r -> null);
+  }
+
+  /** Every generation's row, newest update first. */
+  public CompletableFuture<List<GenerationRow>> generations() {
+    List<GenerationRow> rows = new ArrayList<>();
+    return eachItem(GENERATIONS, null, i -> rows.add(new GenerationRow(i.get(SEGMENT_ID).s(), i.get("runId").s(),
+        i.get("phase").s(), Long.parseLong(i.get("segments").n()), i.get("manifestKey").s(),
+        Instant.parse(i.get("updatedAt").s()))))
+        .thenApply(v -> {
+          rows.sort(java.util.Comparator.comparing(GenerationRow::updatedAt).reversed());
+          return rows;
+        });
   }
 
   /** Which rows a listing keeps; null fields do not filter. */
@@ -113,17 +148,17 @@ public final class SegmentStore {
 
   /** Every row of {@code generation} in segment id order, handed to {@code each} a page at a time. */
   public CompletableFuture<Void> forEach(String generation, Consumer<SegmentRow> each) {
-    return eachFrom(generation, null, each);
+    return eachItem(generation, null, i -> each.accept(fromItem(i)));
   }
 
-  private CompletableFuture<Void> eachFrom(String generation, Map<String, AttributeValue> start,
-                                           Consumer<SegmentRow> each) {
-    QueryRequest.Builder q = query(generation).limit(QUERY_PAGE);
+  private CompletableFuture<Void> eachItem(String partition, Map<String, AttributeValue> start,
+                                           Consumer<Map<String, AttributeValue>> each) {
+    QueryRequest.Builder q = query(partition).limit(QUERY_PAGE);
     if (start != null) q.exclusiveStartKey(start);
     return Retrying.call(retry, () -> dynamo.query(q.build())).thenCompose(r -> {
-      r.items().forEach(i -> each.accept(fromItem(i)));
+      r.items().forEach(each);
       return r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty()
-          ? eachFrom(generation, r.lastEvaluatedKey(), each) : CompletableFuture.completedFuture(null);
+          ? eachItem(partition, r.lastEvaluatedKey(), each) : CompletableFuture.completedFuture(null);
     });
   }
 
@@ -142,18 +177,21 @@ public final class SegmentStore {
         .thenApply(r -> r.hasItem() && !r.item().isEmpty() ? Optional.of(fromItem(r.item())) : Optional.empty());
   }
 
+  /** Marks one row retired (idempotent). */
+  public CompletableFuture<Void> retireOne(String generation, String segmentId) {
+    return Retrying.call(retry, () -> dynamo.updateItem(b -> b.tableName(table)
+        .key(Map.of(GENERATION, s(generation), SEGMENT_ID, s(segmentId)))
+        .updateExpression("SET #s = :retired")
+        .expressionAttributeNames(Map.of("#s", STATUS))
+        .expressionAttributeValues(Map.of(":retired", s(RETIRED))))).thenApply(r -> null);
+  }
+
   /** Marks every row of {@code generation} retired (idempotent); answers how many rows it has. */
   public CompletableFuture<Long> retire(String generation) {
     List<String> ids = new ArrayList<>();
     return forEach(generation, r -> ids.add(r.segmentId())).thenCompose(v -> {
       CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
-      for (String id : ids) {
-        chain = chain.thenCompose(x -> Retrying.call(retry, () -> dynamo.updateItem(b -> b.tableName(table)
-            .key(Map.of(GENERATION, s(generation), SEGMENT_ID, s(id)))
-            .updateExpression("SET #s = :retired")
-            .expressionAttributeNames(Map.of("#s", STATUS))
-            .expressionAttributeValues(Map.of(":retired", s(RETIRED))))).thenApply(r -> null));
-      }
+      for (String id : ids) chain = chain.thenCompose(x -> retireOne(generation, id));
       return chain.thenApply(x -> (long) ids.size());
     });
   }

@@ -79,4 +79,16 @@ class SegmentStoreIT {
         .isEqualTo(SegmentStore.RETIRED);
     assertThat(store.get(g, "missing").join()).isEmpty();
   }
+
+  @Test
+  void generationRowsSayWhereEachGenerationStandsAndStayOutOfSegmentListings() {
+    store.putGeneration(new SegmentStore.GenerationRow("g-a", "run-a", "scanning", 0, "", T)).join();
+    store.putGeneration(new SegmentStore.GenerationRow("g-b", "run-b", "completed", 4, "manifest/g-b.json",
+        T.plusSeconds(5))).join();
+    store.putGeneration(new SegmentStore.GenerationRow("g-a", "run-a", "publishing", 3, "", T.plusSeconds(1))).join();
+    assertThat(store.generations().join()).extracting(SegmentStore.GenerationRow::generationId,
+        SegmentStore.GenerationRow::phase).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("g-b", "completed"), org.assertj.core.groups.Tuple.tuple("g-a", "publishing"));
+    assertThat(store.count("g-a").join()).as("no segment rows").isZero();
+  }
 }
