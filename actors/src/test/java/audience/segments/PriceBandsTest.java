@@ -101,7 +101,7 @@ class PriceBandsTest {
     Map<String, List<Long>> bands = new java.util.HashMap<>(base.priceBands());
     bands.put("lease", List.of(0L, 400L));
     Settings.SegmentSettings unknown = new Settings.SegmentSettings(base.minAudience(), base.activityWindow(),
-        base.scanSegments(), base.priceBuckets(), bands, base.stream(), base.generator());
+        base.scanSegments(), base.priceBuckets(), bands, base.stream(), base.generator(), base.consumer());
     assertThatThrownBy(() -> PriceBands.from(unknown))
         .hasMessageContaining("audience.segments.price-bands.lease is not an intent");
   }

@@ -293,7 +293,8 @@ public record Settings(
    */
   public record SegmentSettings(
       int minAudience, Duration activityWindow, int scanSegments, int priceBuckets,
-      Map<String, List<Long>> priceBands, StreamSettings stream, GeneratorSettings generator) {
+      Map<String, List<Long>> priceBands, StreamSettings stream, GeneratorSettings generator,
+      ConsumerSettings consumer) {
     static final String PRICE_BANDS = "price-bands";
 
     public SegmentSettings {
@@ -308,7 +309,7 @@ public record Settings(
       for (String intent : bands.root().keySet()) priceBands.put(intent, bands.getLongList(intent));
       SegmentSettings s = new SegmentSettings(c.getInt("min-audience"), c.getDuration("activity-window"),
           c.getInt("scan-segments"), c.getInt("price-buckets"), priceBands, StreamSettings.from(c.getConfig("stream")),
-          GeneratorSettings.from(c.getConfig("generator")));
+          GeneratorSettings.from(c.getConfig("generator")), ConsumerSettings.from(c.getConfig("consumer")));
       s.validate();
       return s;
     }
@@ -333,6 +334,50 @@ public record Settings(
 
     private static void require(boolean ok, String message) {
       if (!ok) throw new IllegalArgumentException("audience.segments." + message);
+    }
+  }
+
+  /**
+   * The segments stream's shard consumers ({@code audience.segments.consumer}, docs/segments.md "Consumers"):
+   * {@code discoverInterval} between two ListShards of the discovery; {@code effectParallelism}: records of one batch
+   * whose effects (S3 PUT, read model row) run at once; {@code restartBackoff}: how long a failed shard stream (or
+   * an entity whose journal write failed) waits before it starts again from its checkpoint, doubling up to its
+   * max; {@code askTimeout}: a parent's status, a batch's checkpoint; {@code retry}: the S3 and DynamoDB calls of
+   * the effects; {@code snapshotEvery}: journalled checkpoints between two snapshots of a consumer.
+   */
+  public record ConsumerSettings(Duration discoverInterval, int effectParallelism, Duration minRestartBackoff,
+                                 Duration maxRestartBackoff, Duration askTimeout, Retry retry, int snapshotEvery) {
+    private static final String PATH = "audience.segments.consumer.";
+
+    static ConsumerSettings from(Config c) {
+      ConsumerSettings s = new ConsumerSettings(c.getDuration("discover-interval"), c.getInt("effect-parallelism"),
+          c.getDuration("restart-backoff.min"), c.getDuration("restart-backoff.max"), c.getDuration("ask-timeout"),
+          Retry.from(c.getConfig("retry")), c.getInt("snapshot-every"));
+      s.validate();
+      return s;
+    }
+
+    void validate() {
+      require(positive(discoverInterval), "discover-interval must be positive, got " + discoverInterval);
+      require(effectParallelism >= 1, "effect-parallelism must be at least 1");
+      require(positive(minRestartBackoff), "restart-backoff.min must be positive, got " + minRestartBackoff);
+      require(maxRestartBackoff.compareTo(minRestartBackoff) >= 0, "restart-backoff.max must be at least min");
+      require(positive(askTimeout), "ask-timeout must be positive, got " + askTimeout);
+      require(retry.maxAttempts() >= 1, "retry.max-attempts must be at least 1");
+      require(snapshotEvery >= 1, "snapshot-every must be at least 1");
+    }
+
+    /** The pause before restart {@code n} (1-based) in a row: min, doubled each time, capped at max. */
+    public Duration restartBackoff(int n) {
+      return new Retry(1, minRestartBackoff, maxRestartBackoff).backoff(n);
+    }
+
+    private static boolean positive(Duration d) {
+      return !d.isNegative() && !d.isZero();
+    }
+
+    private static void require(boolean ok, String message) {
+      if (!ok) throw new IllegalArgumentException(PATH + message);
     }
   }
 

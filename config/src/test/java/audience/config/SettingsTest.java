@@ -54,6 +54,31 @@ class SettingsTest {
   }
 
   @Test
+  void segmentConsumerSettingsHaveTheirDefaultsAndNameTheKeyWhenInvalid() {
+    Settings.ConsumerSettings c = Settings.load().segments().consumer();
+    assertThat(c.discoverInterval()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.effectParallelism()).isEqualTo(8);
+    assertThat(c.minRestartBackoff()).isEqualTo(Duration.ofMillis(500));
+    assertThat(c.maxRestartBackoff()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.askTimeout()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(c.retry().maxAttempts()).isEqualTo(10);
+    assertThat(c.snapshotEvery()).isEqualTo(100);
+    assertThat(c.restartBackoff(1)).isEqualTo(Duration.ofMillis(500));
+    assertThat(c.restartBackoff(3)).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.restartBackoff(20)).isEqualTo(Duration.ofSeconds(30));
+    Settings.ConsumerSettings custom = Settings.load(Map.of("audience.segments.consumer.discover-interval", "250ms",
+        "audience.segments.consumer.effect-parallelism", 2)).segments().consumer();
+    assertThat(custom.discoverInterval()).isEqualTo(Duration.ofMillis(250));
+    assertThat(custom.effectParallelism()).isEqualTo(2);
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.segments.consumer.effect-parallelism", 0)))
+        .hasMessageContaining("audience.segments.consumer.effect-parallelism");
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.segments.consumer.restart-backoff.max", "100ms")))
+        .hasMessageContaining("audience.segments.consumer.restart-backoff.max");
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.segments.consumer.discover-interval", "0s")))
+        .hasMessageContaining("audience.segments.consumer.discover-interval");
+  }
+
+  @Test
   void unknownProfileIsRejectedWithItsName() {
     assertThatThrownBy(() -> Settings.load(Map.of("audience.profile", "staging")))
         .hasMessageContaining("'staging'");

@@ -19,6 +19,7 @@ import audience.store.RunStore;
 import audience.store.SegmentStore;
 import audience.kinesis.KinesisPublisher;
 import audience.segments.ManifestStore;
+import audience.segments.SegmentConsumers;
 import audience.segments.SegmentGenerations;
 import audience.segments.SegmentGenerator;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -37,8 +38,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The root actor of a node: joins the cluster (itself, unless the cluster overlay is on), then a short list of
- * features, each started by its own init (ingestion now; segments and bookings later), the trigger listener, and
- * the periodic wake of unfinished runs.
+ * features, each started by its own init (segments: generators and shard consumers; ingestion, whose done event
+ * starts a generation; bookings later), the trigger listener, and the periodic wake of unfinished runs.
  */
 public final class Guardian {
   private static final Logger log = LoggerFactory.getLogger(Guardian.class);
@@ -64,6 +65,8 @@ public final class Guardian {
           ctx.spawn(Topic.create(IngestionDone.class, IngestionDone.TOPIC), IngestionDone.TOPIC);
 
       SegmentGenerations segments = SegmentGenerations.init(ctx.getSystem(), segmentDependencies(deps));
+      SegmentConsumers.init(ctx.getSystem(), new SegmentConsumers.Dependencies(deps.aws().s3(), deps.aws().kinesis(),
+          deps.segments(), settings, deps.clock()));
       // The done event's outbox: the SNS notification, then the run's segment generation (both repeated until
       // they succeed; the generation request is idempotent).
       DoneNotifier sns = DoneNotifier.sns(deps.aws().sns(), deps.resources().notificationsTopicArn());
