@@ -102,7 +102,8 @@ public final class SegmentGenerator extends EventSourcedBehaviorWithEnforcedRepl
   public record Wake() implements Command {}
 
   /** The scan and the publication are done: {@code expected} segment id to metadata checksum. */
-  record Scanned(Map<String, String> expected, long members, long published) implements Command {}
+  record Scanned(Map<String, String> expected, long members, long published, long scanMs, long publishMs)
+      implements Command {}
 
   record StepFailed(String step, String error) implements Command {}
 
@@ -119,7 +120,16 @@ public final class SegmentGenerator extends EventSourcedBehaviorWithEnforcedRepl
    */
   public record View(String runId, String generationId, Phase phase, long segments, String manifestKey,
                      boolean latest, Instant dataTime, Instant requestedAt, Instant publishedAt, Instant manifestAt,
-                     Instant sourceCompletedAt, long doneToManifestMs, String lastError) implements CborSerializable {}
+                     Instant sourceCompletedAt, long doneToManifestMs, Timings timings, String lastError)
+      implements CborSerializable {}
+
+  /**
+   * Where the time of the last scan went: {@code members} scanned in {@code scanMs}, the segments put on Kinesis in
+   * {@code publishMs}, their metadata written by the consumers in {@code metadataMs} (from publication to manifest).
+   */
+  public record Timings(long members, long scanMs, long publishMs, long metadataMs) implements CborSerializable {
+    static final Timings NONE = new Timings(0, -1, -1, -1);
+  }
 
   // ---- events
 
@@ -132,21 +142,23 @@ public final class SegmentGenerator extends EventSourcedBehaviorWithEnforcedRepl
                                     Instant sourceCompletedAt, Instant at) implements Event {
     @Override
     public State applyTo(State s) {
-      return new State(this, Phase.SCANNING, 0, at, null, null, "", false);
+      return new State(this, Phase.SCANNING, 0, at, null, null, "", false, Timings.NONE);
     }
   }
 
   public record RegenerationRequested(Instant at) implements Event {
     @Override
     public State applyTo(State s) {
-      return new State(s.request(), Phase.SCANNING, 0, at, null, null, "", false);
+      return new State(s.request(), Phase.SCANNING, 0, at, null, null, "", false, Timings.NONE);
     }
   }
 
-  public record SegmentsPublished(long segments, long members, Instant at) implements Event {
+  public record SegmentsPublished(long segments, long members, long scanMs, long publishMs, Instant at)
+      implements Event {
     @Override
     public State applyTo(State s) {
-      return new State(s.request(), Phase.PUBLISHED, segments, s.requestedAt(), at, null, "", false);
+      return new State(s.request(), Phase.PUBLISHED, segments, s.requestedAt(), at, null, "", false,
+          new Timings(members, scanMs, publishMs, -1));
     }
   }
 
@@ -155,15 +167,16 @@ public final class SegmentGenerator extends EventSourcedBehaviorWithEnforcedRepl
     @Override
     public State applyTo(State s) {
       return new State(s.request(), Phase.COMPLETED, s.segments(), s.requestedAt(), s.publishedAt(), at,
-          manifestKey, latest);
+          manifestKey, latest, new Timings(s.timings().members(), s.timings().scanMs(), s.timings().publishMs(),
+          s.publishedAt() == null ? -1 : Duration.between(s.publishedAt(), at).toMillis()));
     }
   }
 
   /** {@code request} is null while {@link Phase#NEW}. */
   public record State(GenerationRequested request, Phase phase, long segments, Instant requestedAt,
-                      Instant publishedAt, Instant manifestAt, String manifestKey, boolean latest)
+                      Instant publishedAt, Instant manifestAt, String manifestKey, boolean latest, Timings timings)
       implements CborSerializable {
-    static final State EMPTY = new State(null, Phase.NEW, 0, null, null, null, "", false);
+    static final State EMPTY = new State(null, Phase.NEW, 0, null, null, null, "", false, Timings.NONE);
   }
 
   /** What the generator needs from outside, passed in. */
@@ -286,6 +299,7 @@ public final class SegmentGenerator extends EventSourcedBehaviorWithEnforcedRepl
     ActivityWindow window = ActivityWindow.ending(r.dataTime(), rules.activityWindow());
     ScanAggregation aggregation = new ScanAggregation(rules, window);
     GenerationId generation = new GenerationId(r.generationId());
+    long started = System.nanoTime();
     CompletionStage<Scanned> done = deps.members().scanCurrent(MemberRow.PROJECTION, MemberRow.PROJECTION_NAMES,
         deps.settings().scanSegments(), aggregation).thenCompose(v -> {
           SegmentAggregator all = aggregation.result();
@@ -298,8 +312,10 @@ public final class SegmentGenerator extends EventSourcedBehaviorWithEnforcedRepl
             entries.add(new KinesisPublisher.Entry(a.id(), json));
           }
           long rows = all.tally().rows();
+          long scanned = System.nanoTime();
           return deps.publisher().publish(entries)
-              .thenApply(p -> new Scanned(Map.copyOf(checksums), rows, entries.size()));
+              .thenApply(p -> new Scanned(Map.copyOf(checksums), rows, entries.size(), millis(scanned - started),
+                  millis(System.nanoTime() - scanned)));
         });
     ctx.pipeToSelf(done, (scanned, error) -> error != null ? new StepFailed("scan and publish", String.valueOf(error))
         : scanned);
@@ -309,13 +325,14 @@ public final class SegmentGenerator extends EventSourcedBehaviorWithEnforcedRepl
     scanning = false;
     expected = scanned.expected();
     lastError = "";
-    log.info("segments of run {}: {} members scanned, {} interesting segments published to Kinesis", runId,
-        scanned.members(), scanned.published());
+    log.info("segments of run {}: {} members scanned in {} ms, {} interesting segments published to Kinesis in {} ms",
+        runId, scanned.members(), scanned.scanMs(), scanned.published(), scanned.publishMs());
     if (state.phase() == Phase.PUBLISHED && state.segments() == expected.size()) {
       check(state);
       return Effect().noReply();
     }
-    return Effect().persist(new SegmentsPublished(expected.size(), scanned.members(), deps.clock().instant()))
+    return Effect().persist(new SegmentsPublished(expected.size(), scanned.members(), scanned.scanMs(),
+            scanned.publishMs(), deps.clock().instant()))
         .thenRun(s -> {
           recordPhase(s);
           check(s);
@@ -393,6 +410,10 @@ public final class SegmentGenerator extends EventSourcedBehaviorWithEnforcedRepl
         }).thenNoReply();
   }
 
+  private static long millis(long nanos) {
+    return java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(nanos);
+  }
+
   private void recordPhase(State s) {
     deps.store().putGeneration(new GenerationRow(s.request().generationId(), runId, s.phase().wire(), s.segments(),
         s.manifestKey(), deps.clock().instant())).whenComplete((ok, error) -> {
@@ -402,11 +423,14 @@ public final class SegmentGenerator extends EventSourcedBehaviorWithEnforcedRepl
 
   private View view(State s) {
     GenerationRequested r = s.request();
-    if (r == null) return new View(null, null, Phase.NEW, 0, "", false, null, null, null, null, null, -1, "");
+    if (r == null) {
+      return new View(null, null, Phase.NEW, 0, "", false, null, null, null, null, null, -1, Timings.NONE, "");
+    }
     long doneToManifest = s.manifestAt() == null || r.sourceCompletedAt() == null ? -1
         : Duration.between(r.sourceCompletedAt(), s.manifestAt()).toMillis();
     return new View(runId, r.generationId(), s.phase(), s.segments(), s.manifestKey(), s.latest(), r.dataTime(),
-        s.requestedAt(), s.publishedAt(), s.manifestAt(), r.sourceCompletedAt(), doneToManifest, lastError);
+        s.requestedAt(), s.publishedAt(), s.manifestAt(), r.sourceCompletedAt(), doneToManifest, s.timings(),
+        lastError);
   }
 
   @Override

@@ -68,4 +68,22 @@ class SegmentSerializationTest {
     roundTrip(new SegmentShardConsumer.StreamEnded(4, "java.io.IOException: reset"));
     roundTrip(new SegmentShardConsumer.RestartStream(4));
   }
+
+  @Test
+  void generatorEventsStateAndViewRoundTrip() {
+    java.time.Instant at = java.time.Instant.parse("2026-11-27T08:00:00Z");
+    var requested = new SegmentGenerator.GenerationRequested("run-1", "g-1", at.minusSeconds(60), at, at, at);
+    var published = new SegmentGenerator.SegmentsPublished(12, 5_000, 800, 40, at);
+    var written = new SegmentGenerator.ManifestWritten("manifest/g-1.json", true, "g-0", at.plusSeconds(1));
+    roundTrip(requested);
+    roundTrip(new SegmentGenerator.RegenerationRequested(at));
+    roundTrip(published);
+    roundTrip(written);
+    SegmentGenerator.State state = written.applyTo(published.applyTo(requested.applyTo(SegmentGenerator.State.EMPTY)));
+    assertThat(state.phase()).isEqualTo(SegmentGenerator.Phase.COMPLETED);
+    assertThat(state.timings()).isEqualTo(new SegmentGenerator.Timings(5_000, 800, 40, 1_000));
+    roundTrip(state);
+    roundTrip(new SegmentGenerator.View("run-1", "g-1", SegmentGenerator.Phase.COMPLETED, 12, "manifest/g-1.json", true,
+        at, at, at, at, at, 1_000, state.timings(), ""));
+  }
 }
