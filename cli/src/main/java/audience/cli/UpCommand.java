@@ -30,7 +30,8 @@ final class UpCommand implements Callable<Integer> {
     DevStack devstack = DevStack.start(DevStack.Options.persistentIn(home));
     Service service;
     try {
-      service = Service.start(Local.settings(devstack, httpPort == null ? Map.of() : Map.of("audience.http.port", httpPort)));
+      service = Service.start(Local.settings(devstack,
+          data.serviceSettings(httpPort == null ? Map.of() : Map.of("audience.http.port", httpPort))));
     } catch (RuntimeException e) {
       devstack.close();
       throw e;
