@@ -8,6 +8,7 @@ import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
@@ -84,8 +85,7 @@ public final class SegmentConsumers {
     discovery.cancel();
   }
 
-  private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<SegmentShardConsumer.Command> consumer(
-      String shardId) {
+  private EntityRef<SegmentShardConsumer.Command> consumer(String shardId) {
     return ClusterSharding.get(system).entityRefFor(SegmentShardConsumer.TYPE_KEY,
         SegmentShardConsumer.entityId(stream, shardId));
   }
