@@ -1,5 +1,11 @@
 package audience.ingestion;
 
+import audience.generator.ExpectedSegments;
+import audience.segments.PriceBand;
+import audience.segments.SegmentGenerator;
+import audience.segments.SegmentKey;
+import audience.store.SegmentStore;
+
 import audience.devstack.DevStack;
 import audience.devstack.FaultRule;
 import audience.devstack.FaultRules;
@@ -32,7 +38,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A run through the devstack's fault proxy, as AWS sometimes is: 5 % of the calls to every service throttled, failed
  * with a 5xx or reset, and a permanent 403 on a few objects. The run completes with nothing lost, equal to the
- * generator's ground truth, and exactly the denied objects quarantined as UNREADABLE.
+ * generator's ground truth, and exactly the denied objects quarantined as UNREADABLE; its segments, generated,
+ * published on Kinesis and consumed under the same faults, equal an independent computation.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FaultyIngestionIT {
@@ -43,6 +50,8 @@ class FaultyIngestionIT {
   private static final long SEED = 7;
   private static final double ERRORS = 0.04;
   private static final double RESETS = 0.01;
+  /** Low enough that this small data set has interesting segments. */
+  private static final int MIN_AUDIENCE = 2;
 
   private DevStack devstack;
   private AudienceNode node;
@@ -52,7 +61,9 @@ class FaultyIngestionIT {
     Path home = Path.of("target", "devstack-faults-" + ProcessHandle.current().pid());
     devstack = DevStack.start(DevStack.Options.transientIn(home).withFaults());
     node = AudienceNode.start(TestNodes.settings(devstack, Map.of("audience.ingestion.chunk-size", 50,
-        "audience.ingestion.retry.max-backoff", "500ms", "audience.ingestion.resend-interval", "1s")));
+        "audience.ingestion.retry.max-backoff", "500ms", "audience.ingestion.resend-interval", "1s",
+        "audience.segments.min-audience", MIN_AUDIENCE, "audience.segments.generator.retry-backoff", "500ms",
+        "audience.segments.stream.reader.idle-poll", "100ms", "audience.segments.stream.shards", 2)));
   }
 
   @AfterAll
@@ -90,8 +101,15 @@ class FaultyIngestionIT {
     IngestionStatus status = Poll.until("completed under faults", RUN_TIMEOUT, Duration.ofMillis(500),
         () -> ingestion.status(spec.runId()).toCompletableFuture().join().orElse(null),
         s -> s != null && s.state() == RunPhase.COMPLETED);
+    // the run's segments are generated, published, consumed and listed under the same weather
+    SegmentGenerator.View generation = Poll.until("segments generated under faults", RUN_TIMEOUT,
+        Duration.ofMillis(500), () -> node.wiring().segments().status(spec.runId()).toCompletableFuture().join()
+            .orElse(null), v -> v != null && v.phase() == SegmentGenerator.Phase.COMPLETED);
     var counts = devstack.faults().counts();
     devstack.faults().clear(); // read back without weather
+    assertThat(counts.of(DevStack.Service.KINESIS).rule("weather").errors() + counts.of(DevStack.Service.KINESIS)
+        .rule("weather").resets()).as("faults were injected on Kinesis too: %s", counts).isPositive();
+    assertSegmentsEqualTheReference(generator, denied, status, generation);
 
     var deps = node.dependencies();
     RunAudit.Result audit = RunAudit.audit(node.aws().s3(), node.aws().dynamo(), deps.members(), deps.quarantine(),
@@ -106,5 +124,34 @@ class FaultyIngestionIT {
     assertThat(unreadable.keySet()).isEqualTo(Set.copyOf(denied));
     assertThat(unreadable.values()).allSatisfy(r -> assertThat(r).contains("access denied"));
     assertThat(audit.quarantined()).isEqualTo(truth.expectedQuarantined() + denied.size());
+  }
+
+  /** The generation equals an independent computation over the good files that were not denied. */
+  private void assertSegmentsEqualTheReference(DatasetGenerator generator, List<String> denied, IngestionStatus status,
+                                               SegmentGenerator.View generation) {
+    List<Map.Entry<String, audience.contract.MemberProfile>> stored = new ArrayList<>();
+    for (int i = 0; i < generator.files(); i++) {
+      if (!generator.isBad(i) && !denied.contains(generator.key(i))) {
+        stored.add(Map.entry(generator.key(i), generator.expectedProfile(i)));
+      }
+    }
+    var settings = node.settings().segments();
+    Map<audience.contract.Intent, List<Long>> bounds = new java.util.EnumMap<>(audience.contract.Intent.class);
+    settings.priceBands().forEach((wire, b) -> bounds.put(audience.contract.Intent.fromWire(wire).orElseThrow(), b));
+    var rules = new ExpectedSegments.Rules(bounds, settings.priceBuckets(), MIN_AUDIENCE, generation.dataTime(),
+        settings.activityWindow());
+    Map<String, Long> expected = new java.util.HashMap<>();
+    ExpectedSegments.all(stored, rules).values().stream().filter(e -> e.audience() >= MIN_AUDIENCE).forEach(e -> {
+      ExpectedSegments.Key k = e.key();
+      expected.put(new SegmentKey(k.state(), k.suburb(), k.intent(), k.propertyType(),
+          new PriceBand(k.bandLow(), k.bandHigh())).id(), e.audience());
+    });
+    assertThat(expected).as("the data set has interesting segments").isNotEmpty();
+    Map<String, Long> rows = node.dependencies().segments().list(generation.generationId(),
+        SegmentStore.Filter.ALL).join().stream()
+        .collect(Collectors.toMap(SegmentStore.SegmentRow::segmentId, SegmentStore.SegmentRow::audience));
+    assertThat(rows).isEqualTo(expected);
+    assertThat(generation.segments()).isEqualTo(expected.size());
+    assertThat(status.completedAt()).isNotNull();
   }
 }

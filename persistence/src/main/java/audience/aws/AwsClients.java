@@ -10,6 +10,7 @@ import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.Protocol;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
@@ -43,7 +44,10 @@ public record AwsClients(
         configure(DynamoDbAsyncClient.builder(), settings, settings.endpoints().dynamodb()).build(),
         configure(SnsAsyncClient.builder(), settings, settings.endpoints().sns()).build(),
         configure(SqsAsyncClient.builder(), settings, settings.endpoints().sqs()).build(),
-        configure(KinesisAsyncClient.builder(), settings, settings.endpoints().kinesis()).build());
+        // HTTP/1.1: HTTP/2 is only needed for SubscribeToShard (enhanced fan-out), which the consumers do not use;
+        // on HTTP/1.1 the devstack's fault proxy can fail Kinesis calls like every other service's.
+        configure(KinesisAsyncClient.builder(), settings, settings.endpoints().kinesis())
+            .httpClientBuilder(http(settings).protocol(Protocol.HTTP1_1)).build());
   }
 
   public static AwsCredentialsProvider credentials(AwsSettings settings) {
@@ -56,12 +60,15 @@ public record AwsClients(
       B builder, AwsSettings settings, String endpoint) {
     builder.region(Region.of(settings.region()))
         .credentialsProvider(credentials(settings))
-        .httpClientBuilder(NettyNioAsyncHttpClient.builder()
-            .maxConcurrency(settings.maxConcurrency())
-            .connectionAcquisitionTimeout(CONNECTION_ACQUIRE_TIMEOUT))
+        .httpClientBuilder(http(settings))
         .overrideConfiguration(overrides(settings));
     if (!endpoint.isEmpty()) builder.endpointOverride(URI.create(endpoint));
     return builder;
+  }
+
+  private static NettyNioAsyncHttpClient.Builder http(AwsSettings settings) {
+    return NettyNioAsyncHttpClient.builder().maxConcurrency(settings.maxConcurrency())
+        .connectionAcquisitionTimeout(CONNECTION_ACQUIRE_TIMEOUT);
   }
 
   /** A whole-call timeout schedules a timer per request: only when asked for (the HTTP client's read timeout stays). */
