@@ -29,11 +29,40 @@ final class Ceilings {
 
   private Ceilings() {}
 
-  /** One measured rate. */
-  record Rate(long count, long errors, long millis) {
+  /**
+   * CPU milliseconds (of the calling thread) to parse and validate one file alone, averaged over up to
+   * {@code maxFiles} of {@code bodies}, after one untimed pass to warm the code up.
+   */
+  static double parseCpuMsPerFile(java.util.function.IntFunction<byte[]> bodies, int files, int maxFiles,
+                                  java.util.function.Consumer<byte[]> parse) {
+    int n = Math.min(files, maxFiles);
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    List<byte[]> sample = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) sample.add(bodies.apply(i));
+    sample.forEach(parse);
+    long cpu0 = threads.getCurrentThreadCpuTime();
+    sample.forEach(parse);
+    return (threads.getCurrentThreadCpuTime() - cpu0) / 1e6 / Math.max(n, 1);
+  }
+
+  /**
+   * One measured rate; {@code cpuNanos}: the CPU this JVM (the client) spent meanwhile, the floor of what the same
+   * calls cost any client.
+   */
+  record Rate(long count, long errors, long millis, long cpuNanos) {
     double perSecond() {
       return count * 1000.0 / Math.max(millis, 1);
     }
+
+    /** Client CPU milliseconds per unit (GET, item). */
+    double cpuMsPerUnit() {
+      return cpuNanos / 1e6 / Math.max(count, 1);
+    }
+  }
+
+  /** This JVM's CPU time so far. */
+  static long processCpuNanos() {
+    return ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
   }
 
   /** GETs per second, {@code inFlight} at a time, cycling over {@code keys}. */
@@ -43,6 +72,7 @@ final class Ceilings {
     AtomicLong done = new AtomicLong();
     AtomicLong errors = new AtomicLong();
     AtomicReference<Throwable> firstError = new AtomicReference<>();
+    long cpu0 = processCpuNanos();
     long t0 = System.nanoTime();
     long end = t0 + duration.toNanos();
     int i = 0;
@@ -58,7 +88,7 @@ final class Ceilings {
     permits.acquire(inFlight);
     long millis = (System.nanoTime() - t0) / 1_000_000;
     if (done.get() == 0 && firstError.get() != null) throw new IllegalStateException("GET failed", firstError.get());
-    return new Rate(done.get(), errors.get(), millis);
+    return new Rate(done.get(), errors.get(), millis, processCpuNanos() - cpu0);
   }
 
   /**
@@ -72,6 +102,7 @@ final class Ceilings {
     AtomicLong items = new AtomicLong();
     AtomicLong errors = new AtomicLong();
     AtomicReference<Throwable> firstError = new AtomicReference<>();
+    long cpu0 = processCpuNanos();
     long t0 = System.nanoTime();
     long end = t0 + duration.toNanos();
     long n = 0;
@@ -98,6 +129,6 @@ final class Ceilings {
     if (items.get() == 0 && firstError.get() != null) {
       throw new IllegalStateException("BatchWriteItem failed", firstError.get());
     }
-    return new Rate(items.get(), errors.get(), millis);
+    return new Rate(items.get(), errors.get(), millis, processCpuNanos() - cpu0);
   }
 }

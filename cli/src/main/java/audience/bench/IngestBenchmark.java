@@ -54,6 +54,8 @@ public final class IngestBenchmark {
   static final double GZIPPED_SHARE = 0.1;
   /** Untimed load before each ceiling loop, so that the emulator's request path is compiled when timing starts. */
   static final Duration CEILING_WARM_UP = Duration.ofSeconds(3);
+  /** Files parsed (twice: once to warm up) to measure what parsing and validating a file alone costs. */
+  static final int PARSE_SAMPLE_FILES = 5_000;
   /** How often the run's status is read: often enough for the progress bar and a timely kill. */
   static final Duration STATUS_POLL = Duration.ofMillis(250);
   /** No settled file for this long means the run is stuck: the benchmark gives up rather than wait forever. */
@@ -181,7 +183,11 @@ public final class IngestBenchmark {
         warmedUp(String.format("DynamoDB BatchWriteItem ceiling: %d x %d items of ~1 KB in flight",
                 Ceilings.WRITE_IN_FLIGHT, Ceilings.BATCH), "items",
             time -> Ceilings.ddbBatchWrite(aws.dynamo(), scratch, Ceilings.WRITE_IN_FLIGHT, time)));
-    return new IngestReport.CeilingRates(get, write);
+    ContractParser parser = Guardian.contractParser(settings.ingestion(), Clock.systemUTC());
+    double parse = Ceilings.parseCpuMsPerFile(i -> generator.file(i).body(), o.files(), PARSE_SAMPLE_FILES,
+        body -> parser.parse("floor.json", body));
+    Progress.log("  parse and validate alone: %.3f CPU ms per file", parse);
+    return new IngestReport.CeilingRates(get, write, parse);
   }
 
   /** The GET ceiling in a method of its own, so that its list of every key can go before the next loop. */

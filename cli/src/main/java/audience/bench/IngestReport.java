@@ -27,6 +27,10 @@ record IngestReport(IngestBenchmark.Options options, Dataset dataset, CeilingRat
   static final double TARGET_VS_CEILING = 0.6;
   static final long TARGET_DONE_LATENCY_MS = 1000;
   static final long TARGET_PEAK_HEAP_MB = 512;
+  static final double TARGET_CPU_VS_FLOOR = 1.5;
+  /** CPU per file is printed in milliseconds to three decimals. */
+  private static final int CPU_DECIMALS = 3;
+  private static final double MS_PER_S = 1000.0;
   /** Keeps a ratio finite when the figure it divides by is 0 (a baseline or ceiling that did nothing). */
   private static final double MIN_DIVISOR = 1e-9;
   /** Rates are printed to one decimal; the ratio to the ceiling is small, so it gets two. */
@@ -42,7 +46,12 @@ record IngestReport(IngestBenchmark.Options options, Dataset dataset, CeilingRat
   record Dataset(DatasetGenerator generator, GroundTruth truth, long generateMs) {}
 
   /** What the emulators do at most (see {@link Ceilings}). */
-  record CeilingRates(Ceilings.Rate s3Get, Ceilings.Rate ddbWrite) {
+  record CeilingRates(Ceilings.Rate s3Get, Ceilings.Rate ddbWrite, double parseCpuMsPerFile) {
+    /** What a file unavoidably costs a client: one GET, one stored item, parsing and validating it. */
+    double floorCpuMsPerFile() {
+      return s3Get.cpuMsPerUnit() + ddbWrite.cpuMsPerUnit() + parseCpuMsPerFile;
+    }
+
     /** The ceiling the service is held to: whichever of the two is lower bounds ingestion. */
     double lower() {
       return Math.min(s3Get.perSecond(), ddbWrite.perSecond());
@@ -115,6 +124,13 @@ record IngestReport(IngestBenchmark.Options options, Dataset dataset, CeilingRat
     return ingest.follow().completed() && ingest.done().isPresent() && audit.result().lost() == 0;
   }
 
+  /** The service JVM's CPU per file while it ingested (from {@link CpuMeter}), null when not measured. */
+  Double serviceCpuMsPerFile() {
+    Object cpu = ingest.processes().get("cpu_s");
+    if (!(cpu instanceof Map<?, ?> byRole) || !(byRole.get("service_jvm") instanceof Number seconds)) return null;
+    return seconds.doubleValue() * MS_PER_S / Math.max(options.files(), 1);
+  }
+
   /** The service's files/s as printed (rounded; the targets compare this figure); null when it did not complete. */
   Double filesPerSecond() {
     Long ms = ingest.ingestMs();
@@ -145,7 +161,12 @@ record IngestReport(IngestBenchmark.Options options, Dataset dataset, CeilingRat
         .put("baseline_sequential_files_per_s", round(seq.filesPerSecond(), RATE_DECIMALS))
         .put("baseline_pool_files_per_s", round(pool.filesPerSecond(), RATE_DECIMALS))
         .put("s3_get_ceiling_per_s", round(ceilings.s3Get().perSecond(), RATE_DECIMALS))
-        .put("ddb_write_ceiling_items_per_s", round(ceilings.ddbWrite().perSecond(), RATE_DECIMALS));
+        .put("ddb_write_ceiling_items_per_s", round(ceilings.ddbWrite().perSecond(), RATE_DECIMALS))
+        .put("service_cpu_ms_per_file", serviceCpuMsPerFile() == null ? null : round(serviceCpuMsPerFile(), CPU_DECIMALS))
+        .put("floor_cpu_ms_per_file", round(ceilings.floorCpuMsPerFile(), CPU_DECIMALS))
+        .put("floor_get_cpu_ms", round(ceilings.s3Get().cpuMsPerUnit(), CPU_DECIMALS))
+        .put("floor_item_cpu_ms", round(ceilings.ddbWrite().cpuMsPerUnit(), CPU_DECIMALS))
+        .put("floor_parse_cpu_ms", round(ceilings.parseCpuMsPerFile(), CPU_DECIMALS));
     follow.kill().ifPresent(k -> out.put("killed_at_settled", k.atSettled()).put("restart_ms", k.restartMs()));
     Long latency = done.map(DoneTimes::latencyMs).orElse(null);
     out.putObject("targets")
@@ -154,7 +175,9 @@ record IngestReport(IngestBenchmark.Options options, Dataset dataset, CeilingRat
         .put("vs_pool_1_2x", rate >= TARGET_VS_POOL * pool.filesPerSecond())
         .put("vs_sequential_10x", rate >= TARGET_VS_SEQUENTIAL * seq.filesPerSecond())
         .put("vs_ceiling_0_6x", rate >= TARGET_VS_CEILING * ceilings.lower())
-        .put("peak_heap_under_512mb", heap.peakMb() >= 0 && heap.peakMb() < TARGET_PEAK_HEAP_MB);
+        .put("peak_heap_under_512mb", heap.peakMb() >= 0 && heap.peakMb() < TARGET_PEAK_HEAP_MB)
+        .put("cpu_within_1_5x_floor", serviceCpuMsPerFile() != null
+            && serviceCpuMsPerFile() <= TARGET_CPU_VS_FLOOR * ceilings.floorCpuMsPerFile());
     out.put("ok", ok());
 
     out.put("generate_ms", dataset.generateMs()).put("service_start_ms", ingest.serviceStartMs())
