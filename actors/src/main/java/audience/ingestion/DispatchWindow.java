@@ -1,5 +1,7 @@
 package audience.ingestion;
 
+import audience.store.QuarantineLayout;
+
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -114,16 +116,7 @@ final class DispatchWindow {
 
   /** S3's listing order: UTF-8 bytes, which is code point order (not String's UTF-16 order). */
   static int compareKeys(String a, String b) {
-    int i = 0;
-    int j = 0;
-    while (i < a.length() && j < b.length()) {
-      int ca = a.codePointAt(i);
-      int cb = b.codePointAt(j);
-      if (ca != cb) return Integer.compare(ca, cb);
-      i += Character.charCount(ca);
-      j += Character.charCount(cb);
-    }
-    return Integer.compare(a.length() - i, b.length() - j);
+    return QuarantineLayout.KEY_ORDER.compare(a, b);
   }
 
   /** The last key listed so far (the run's last key once the listing is over). */
