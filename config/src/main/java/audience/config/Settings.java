@@ -25,6 +25,7 @@ public record Settings(
     MembersSettings members,
     IngestionSettings ingestion,
     SegmentSettings segments,
+    BookingSettings bookings,
     TriggerSettings trigger,
     HttpSettings http,
     Config config) {
@@ -81,6 +82,7 @@ public record Settings(
         MembersSettings.from(a.getConfig("members")),
         IngestionSettings.from(a.getConfig("ingestion")),
         SegmentSettings.from(a.getConfig("segments")),
+        BookingSettings.from(a.getConfig("bookings")),
         TriggerSettings.from(a.getConfig("trigger")),
         HttpSettings.from(a.getConfig("http")),
         c);
@@ -133,7 +135,7 @@ public record Settings(
       String rawBucket, String membersTable, String memberFilesTable, String suppressionTable, String quarantineTable,
       String runsTable, String journalTable, String snapshotTable, String triggerTopic, String triggerQueue,
       String notificationsTopic, String segmentsBucket, String segmentsStream, String segmentsTable,
-      boolean bootstrap) {
+      String audiencesBucket, String bookingsTable, boolean bootstrap) {
     static Resources from(Config c) {
       return new Resources(
           c.getString("raw-bucket"), c.getString("members-table"), c.getString("member-files-table"),
@@ -141,7 +143,7 @@ public record Settings(
           c.getString("runs-table"), c.getString("journal-table"), c.getString("snapshot-table"),
           c.getString("trigger-topic"), c.getString("trigger-queue"), c.getString("notifications-topic"),
           c.getString("segments-bucket"), c.getString("segments-stream"), c.getString("segments-table"),
-          c.getBoolean("bootstrap"));
+          c.getString("audiences-bucket"), c.getString("bookings-table"), c.getBoolean("bootstrap"));
     }
   }
 
@@ -378,6 +380,39 @@ public record Settings(
 
     private static void require(boolean ok, String message) {
       if (!ok) throw new IllegalArgumentException(PATH + message);
+    }
+  }
+
+  /** Bookings; see {@code audience.bookings} in reference.conf and docs/bookings.md. Only the export so far. */
+  public record BookingSettings(ExportSettings export) {
+    static BookingSettings from(Config c) {
+      return new BookingSettings(ExportSettings.from(c.getConfig("export")));
+    }
+  }
+
+  /**
+   * A booking's audience file ({@code audience.bookings.export}): {@code partSize}, the bytes of every multipart part
+   * but the last. {@link #from} holds it to S3's limits; a test may build the record directly with a smaller size
+   * for an S3 emulator that does not enforce them.
+   */
+  public record ExportSettings(long partSize) {
+    /** S3's limits on a part of a multipart upload (all but the last part) and on the number of parts. */
+    public static final long MIN_PART_BYTES = 5L * 1024 * 1024;
+    public static final long MAX_PART_BYTES = 5L * 1024 * 1024 * 1024;
+    public static final int MAX_PARTS = 10_000;
+    private static final String PATH = "audience.bookings.export.";
+
+    static ExportSettings from(Config c) {
+      ExportSettings s = new ExportSettings(c.getBytes("part-size"));
+      s.validate();
+      return s;
+    }
+
+    void validate() {
+      if (partSize < MIN_PART_BYTES || partSize > MAX_PART_BYTES) {
+        throw new IllegalArgumentException(PATH + "part-size must be " + MIN_PART_BYTES + ".." + MAX_PART_BYTES
+            + " bytes (S3's part limits), got " + partSize);
+      }
     }
   }
 

@@ -79,6 +79,20 @@ class SettingsTest {
   }
 
   @Test
+  void theAudienceExportCutsFiveMiBPartsIntoItsOwnBucketAndRefusesPartsS3Refuses() {
+    Settings s = Settings.load();
+    assertThat(s.bookings().export().partSize()).isEqualTo(Settings.ExportSettings.MIN_PART_BYTES);
+    assertThat(s.resources().audiencesBucket()).isEqualTo("audience-audiences");
+    assertThat(s.resources().bookingsTable()).isEqualTo("audience-bookings");
+    assertThat(Settings.load(Map.of("audience.bookings.export.part-size", "8 MiB")).bookings().export().partSize())
+        .isEqualTo(8L * 1024 * 1024);
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.bookings.export.part-size", "1 MiB")))
+        .hasMessageContaining("audience.bookings.export.part-size");
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.bookings.export.part-size", "6 GiB")))
+        .hasMessageContaining("audience.bookings.export.part-size");
+  }
+
+  @Test
   void unknownProfileIsRejectedWithItsName() {
     assertThatThrownBy(() -> Settings.load(Map.of("audience.profile", "staging")))
         .hasMessageContaining("'staging'");

@@ -2,6 +2,7 @@ package audience.aws;
 
 import audience.config.Settings.Resources;
 import audience.config.Settings.StreamSettings;
+import audience.store.BookingStore;
 import audience.store.QuarantineLayout;
 import audience.store.SegmentStore;
 import org.slf4j.Logger;
@@ -64,17 +65,18 @@ public final class Bootstrap {
       createTables();
       ensureBucket(resources.rawBucket());
       ensureBucket(resources.segmentsBucket());
+      ensureBucket(resources.audiencesBucket());
       ensureStream(aws.kinesis(), resources.segmentsStream(), segments.shards());
     }
     String triggerTopic = topicArn(resources.triggerTopic());
     String notifications = topicArn(resources.notificationsTopic());
     String queueUrl = queueUrl(resources.triggerQueue());
     if (resources.bootstrap()) subscribeQueue(triggerTopic, queueUrl);
-    log.info("bootstrap done: tables {}, {}, {}, {}, {}, {}, {}; buckets {}, {}; stream {}; trigger {} -> {}; "
+    log.info("bootstrap done: tables {}, {}, {}, {}, {}, {}, {}, {}; buckets {}, {}, {}; stream {}; trigger {} -> {}; "
         + "notifications {}", resources.membersTable(), resources.memberFilesTable(), resources.suppressionTable(),
-        resources.quarantineTable(), resources.runsTable(), resources.journalTable(), resources.snapshotTable(),
-        resources.rawBucket(), resources.segmentsBucket(), resources.segmentsStream(), triggerTopic, queueUrl,
-        notifications);
+        resources.quarantineTable(), resources.runsTable(), resources.bookingsTable(), resources.journalTable(),
+        resources.snapshotTable(), resources.rawBucket(), resources.segmentsBucket(), resources.audiencesBucket(),
+        resources.segmentsStream(), triggerTopic, queueUrl, notifications);
     return new Resolved(triggerTopic, queueUrl, notifications);
   }
 
@@ -114,6 +116,7 @@ public final class Bootstrap {
     createTable(quarantineLayout(resources.quarantineTable()));
     enableTtl(aws.dynamo(), resources.quarantineTable(), QuarantineLayout.EXPIRES_AT);
     createTable(hashKeyLayout(resources.runsTable(), "runId"));
+    createTable(hashKeyLayout(resources.bookingsTable(), BookingStore.BOOKING_ID));
     // pekko-persistence-dynamodb layout: par/num plus a keys-only GSI on num for currentPersistenceIds.
     createTable(CreateTableRequest.builder().tableName(resources.journalTable())
         .attributeDefinitions(attr("par", ScalarAttributeType.S), attr("num", ScalarAttributeType.N))

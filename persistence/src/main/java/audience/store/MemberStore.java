@@ -8,14 +8,21 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
+import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
@@ -194,6 +201,82 @@ public final class MemberStore {
         .thenCompose(v -> Retrying.call(retry, () -> dynamo.putItem(b -> b.tableName(tables.members())
             .item(tombstone).returnValues("ALL_OLD"))))
         .thenApply(r -> isMember(r.hasAttributes() ? r.attributes() : null));
+  }
+
+  /**
+   * One page of a Scan of the current members (tombstones left out) that match {@code filter}: at most 1 MB of the
+   * table read per call, whatever the filter keeps. {@code start} is the previous page's {@link ScanPage#next} (null
+   * for the first). Throttling and server errors are retried with backoff.
+   */
+  public CompletableFuture<ScanPage> scanPage(ScanFilter filter, Map<String, AttributeValue> start) {
+    ScanRequest.Builder b = ScanRequest.builder().tableName(tables.members()).consistentRead(true)
+        .filterExpression("(" + filter.expression() + ") AND " + NOT_FORGOTTEN)
+        .expressionAttributeNames(filter.names()).expressionAttributeValues(filter.values());
+    if (filter.projection() != null) b.projectionExpression(filter.projection());
+    if (start != null && !start.isEmpty()) b.exclusiveStartKey(start);
+    ScanRequest request = b.build();
+    return Retrying.call(retry, () -> dynamo.scan(request)).thenApply(r -> new ScanPage(r.items(),
+        r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty() ? r.lastEvaluatedKey() : null));
+  }
+
+  /**
+   * A Scan's filter: {@code expression} over placeholders ({@code names}, {@code values}), and the attributes to read
+   * ({@code projection} over the same names; null for whole items).
+   */
+  public record ScanFilter(String projection, String expression, Map<String, String> names,
+                           Map<String, AttributeValue> values) {
+    public ScanFilter {
+      Objects.requireNonNull(expression, "expression");
+      names = Map.copyOf(names);
+      values = Map.copyOf(values);
+    }
+  }
+
+  /** One page of members; {@code next} null on the last page. */
+  public record ScanPage(List<Map<String, AttributeValue>> items, Map<String, AttributeValue> next) {
+    public ScanPage {
+      items = List.copyOf(items);
+    }
+
+    public boolean last() {
+      return next == null;
+    }
+  }
+
+  /** Keys per BatchGetItem call (DynamoDB's limit). */
+  public static final int MAX_BATCH_GET_KEYS = 100;
+
+  /**
+   * Which of {@code memberIds} are on the suppression list: BatchGetItem, {@value #MAX_BATCH_GET_KEYS} keys a call,
+   * one call after the other, read consistently; unprocessed keys are asked again after a backoff, and a call still
+   * leaving keys unprocessed after {@code retry.maxAttempts} fails the stage (an export must not go without them).
+   */
+  public CompletableFuture<Set<String>> suppressedAmong(Collection<String> memberIds) {
+    List<String> ids = List.copyOf(new LinkedHashSet<>(memberIds));
+    Set<String> found = new HashSet<>();
+    CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+    for (int from = 0; from < ids.size(); from += MAX_BATCH_GET_KEYS) {
+      List<Map<String, AttributeValue>> keys = ids.subList(from, Math.min(from + MAX_BATCH_GET_KEYS, ids.size()))
+          .stream().map(id -> Map.of(MEMBER_ID, s(id))).toList();
+      chain = chain.thenCompose(v -> batchGet(keys, 1, found));
+    }
+    return chain.thenApply(v -> found);
+  }
+
+  private CompletableFuture<Void> batchGet(List<Map<String, AttributeValue>> keys, int attempt, Set<String> found) {
+    KeysAndAttributes request = KeysAndAttributes.builder().keys(keys).projectionExpression(MEMBER_ID)
+        .consistentRead(true).build();
+    return Retrying.call(retry, () -> dynamo.batchGetItem(b -> b.requestItems(Map.of(tables.suppression(), request))))
+        .thenCompose(r -> {
+          r.responses().getOrDefault(tables.suppression(), List.of()).forEach(i -> found.add(i.get(MEMBER_ID).s()));
+          KeysAndAttributes left = r.hasUnprocessedKeys() ? r.unprocessedKeys().get(tables.suppression()) : null;
+          if (left == null || left.keys().isEmpty()) return CompletableFuture.completedFuture(null);
+          if (attempt >= retry.maxAttempts()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the suppression list left "
+                + left.keys().size() + " keys unprocessed after " + attempt + " attempts"));
+          }
+          return Retrying.after(retry, attempt, () -> batchGet(left.keys(), attempt + 1, found));
+        });
   }
 
   /** Whether the member was erased: exports leave such members out. */

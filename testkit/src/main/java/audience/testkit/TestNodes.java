@@ -17,7 +17,8 @@ public final class TestNodes {
   private static final AtomicInteger COUNTER = new AtomicInteger();
   private static final String[] RESOURCES = {"members-table", "member-files-table", "suppression-table",
       "quarantine-table", "runs-table", "journal-table",
-      "snapshot-table", "trigger-topic", "trigger-queue", "notifications-topic", "raw-bucket", "segments-bucket", "segments-stream", "segments-table"};
+      "snapshot-table", "trigger-topic", "trigger-queue", "notifications-topic", "raw-bucket", "segments-bucket", "segments-stream", "segments-table",
+      "audiences-bucket", "bookings-table"};
   /**
    * Shards of a test node's own segments stream: kinesis-local allows 100 open shards over all its streams, and
    * every node of a test JVM shares one emulator.
