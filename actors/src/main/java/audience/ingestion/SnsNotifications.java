@@ -10,13 +10,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /** Publishes {"type": T, "event": {...}} as JSON to the notifications topic; answers SNS's message id. */
-final class SnsNotifications {
+public final class SnsNotifications {
   private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
   private SnsNotifications() {}
 
-  static CompletionStage<String> publish(SnsAsyncClient sns, String topicArn, String type, Object event,
+  public static CompletionStage<String> publish(SnsAsyncClient sns, String topicArn, String type, Object event,
                                          String subject) {
     String body;
     try {
