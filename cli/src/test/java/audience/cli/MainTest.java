@@ -87,7 +87,7 @@ class MainTest {
     assertThat(help).startsWith("Usage: audience");
     String commands = help.substring(help.indexOf("Commands:"));
     for (String command : new String[] {"up", "demo", "serve", "devstack", "generate", "ingest", "status", "pause",
-        "resume", "cancel", "quarantine", "redrive", "members", "segments", "bench", "help"}) {
+        "resume", "cancel", "quarantine", "redrive", "members", "segments", "bookings", "book", "bench", "help"}) {
       assertThat(commands).as("help lists %s", command).containsPattern("(?m)^\\s+" + command + "\\s");
     }
     assertThat(err()).isEmpty();
