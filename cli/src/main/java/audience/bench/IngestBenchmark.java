@@ -112,7 +112,6 @@ public final class IngestBenchmark {
   private final Settings settings;
   private final Optional<Faults> faults;
   private final String bucket;
-  private final ObjectMapper json = new ObjectMapper();
   private final OpsHttp http = new OpsHttp();
   private final String stamp = Long.toString(System.currentTimeMillis());
   private volatile ServiceProcess service;
@@ -164,15 +163,23 @@ public final class IngestBenchmark {
 
   /** Phase 1: the data set, written to the raw bucket. */
   private IngestReport.Dataset generate(AwsClients aws) {
-    GeneratorSpec spec = new GeneratorSpec(o.files(), o.badFiles(), o.seed(), bucket, PREFIX, GZIPPED_SHARE);
+    return writeDataset(aws, new GeneratorSpec(o.files(), o.badFiles(), o.seed(), bucket, PREFIX, GZIPPED_SHARE));
+  }
+
+  /**
+   * Writes the data set of {@code spec} (the generator's default snapshot date) with a progress bar; also what the
+   * segments benchmark starts with.
+   */
+  static IngestReport.Dataset writeDataset(AwsClients aws, GeneratorSpec spec) {
     DatasetGenerator generator = new DatasetGenerator(spec);
     long t0 = System.nanoTime();
     GroundTruth truth;
-    try (ProgressBar bar = Progress.bar("generate", o.files())) {
+    try (ProgressBar bar = Progress.bar("generate", spec.files())) {
       truth = new DatasetWriter().write(aws.s3(), generator, WRITE_CONCURRENCY, bar::stepTo).join();
     }
     long generateMs = millisSince(t0);
-    Progress.log("generated %d files (%d bad) in s3://%s/%s", truth.files(), truth.expectedQuarantined(), bucket, PREFIX);
+    Progress.log("generated %d files (%d bad) in s3://%s/%s", truth.files(), truth.expectedQuarantined(),
+        spec.bucket(), spec.prefix());
     return new IngestReport.Dataset(generator, truth, generateMs);
   }
 
@@ -276,9 +283,15 @@ public final class IngestBenchmark {
 
   /** POSTs the ingestion of the data set to the service; returns its run id. */
   private String startRun() throws IOException, InterruptedException {
-    ObjectNode trigger = json.createObjectNode().put("bucket", bucket).put("prefix", PREFIX)
-        .put("expectedFiles", o.files()).put("uploadId", "bench-" + stamp);
-    OpsHttp.Reply started = http.post(service.url() + "/ops/ingestions", trigger.toString());
+    return startRun(http, service.url(), bucket, o.files(), "bench-" + stamp);
+  }
+
+  /** POSTs the ingestion of {@code files} files under {@link #PREFIX} to the service at {@code url}; its run id. */
+  static String startRun(OpsHttp http, String url, String bucket, int files, String uploadId)
+      throws IOException, InterruptedException {
+    ObjectNode trigger = new ObjectMapper().createObjectNode().put("bucket", bucket).put("prefix", PREFIX)
+        .put("expectedFiles", files).put("uploadId", uploadId);
+    OpsHttp.Reply started = http.post(url + "/ops/ingestions", trigger.toString());
     if (!started.ok()) throw new IllegalStateException("POST /ops/ingestions: " + started.status() + " " + started.body());
     String runId = started.body().path("runId").asText();
     Progress.log("run %s started", runId);
@@ -371,7 +384,7 @@ public final class IngestBenchmark {
     };
   }
 
-  private static long millisSince(long nanos) {
+  static long millisSince(long nanos) {
     return Duration.ofNanos(System.nanoTime() - nanos).toMillis();
   }
 }

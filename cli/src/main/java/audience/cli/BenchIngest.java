@@ -10,9 +10,6 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -52,17 +49,13 @@ final class BenchIngest implements Callable<Integer> {
     IngestBenchmark.Options options = new IngestBenchmark.Options(files, badFiles, killAt, seed, serviceHeap,
         Duration.ofSeconds(ceilingSeconds), Map.of("audience.profile", Settings.PROFILE_LOCAL), heapMb, faults,
         latencyMs);
-    Path home = Path.of("run", "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    Path home = BenchCommand.newHome();
     System.err.println("[bench] starting emulators (devstack JVM -Xmx" + heapMb + "m" + (options.faultProxy()
         ? ", behind the fault proxy" : "") + ") in " + home.toAbsolutePath());
     DevStack.Options devstackOptions = DevStack.Options.transientIn(home).withHeapMb(heapMb);
     IngestBenchmark.Outcome outcome;
     try (DevStack devstack = DevStack.start(options.faultProxy() ? devstackOptions.withFaults() : devstackOptions)) {
-      // The bench JVM only uses AWS clients (generate, ceilings, baselines, audit): no node, no trigger listener.
-      Map<String, Object> overrides = new HashMap<>(Local.endpoints(devstack.endpoints()));
-      overrides.put("audience.profile", Settings.PROFILE_LOCAL);
-      overrides.put("audience.trigger.enabled", false);
-      Settings settings = Settings.load(overrides);
+      Settings settings = BenchCommand.benchSettings(devstack);
       outcome = new IngestBenchmark(options, home, settings,
           options.faultProxy() ? Optional.of(devstack.faults()) : Optional.empty()).run();
     }
