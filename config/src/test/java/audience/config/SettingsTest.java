@@ -35,7 +35,7 @@ class SettingsTest {
     assertThat(s.segments().stream().shards()).isEqualTo(4);
     assertThat(s.segments().stream().publishMaxRecords()).isEqualTo(Settings.StreamSettings.MAX_PUT_RECORDS);
     assertThat(s.segments().stream().publishMaxBytes()).isEqualTo(Settings.StreamSettings.MAX_PUT_BYTES);
-    assertThat(s.segments().stream().idlePoll()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(s.segments().stream().idlePoll()).isEqualTo(Duration.ofMillis(250));
     Settings custom = Settings.load(Map.of("audience.segments.stream.shards", 2,
         "audience.resources.segments-stream", "ns-segments", "audience.segments.stream.reader.batch-limit", 50));
     assertThat(custom.segments().stream().shards()).isEqualTo(2);
