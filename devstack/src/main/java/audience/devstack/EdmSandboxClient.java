@@ -104,19 +104,16 @@ public final class EdmSandboxClient {
   }
 
   private JsonNode send(String method, String path, String body) {
-    HttpResponse<String> response = exchange(method, path, body);
-    if (response.statusCode() >= FIRST_ERROR) {
-      throw new IllegalArgumentException("the EDM sandbox refused " + method + " " + path + " (HTTP "
-          + response.statusCode() + "): " + response.body());
-    }
-    return parse(response.body());
+    return checked(method, path, exchange(method, path, body));
   }
 
+  /** As {@link #send}, but null for a 404. */
   private JsonNode sendOrMissing(String method, String path) {
     HttpResponse<String> response = exchange(method, path, null);
-    if (response.statusCode() == NOT_FOUND) {
-      return null;
-    }
+    return response.statusCode() == NOT_FOUND ? null : checked(method, path, response);
+  }
+
+  private JsonNode checked(String method, String path, HttpResponse<String> response) {
     if (response.statusCode() >= FIRST_ERROR) {
       throw new IllegalArgumentException("the EDM sandbox refused " + method + " " + path + " (HTTP "
           + response.statusCode() + "): " + response.body());
