@@ -16,6 +16,8 @@ public final class Local {
   /** Devstack heap per generated file: S3Proxy's in-memory store takes an 8 KB block and more per object. */
   private static final long DEVSTACK_BYTES_PER_FILE = 16 * 1024;
   private static final int DEVSTACK_BASE_HEAP_MB = 256;
+  /** The setting the devstack's EDM sandbox fills in (its API key is the local profile's own). */
+  static final String EDM_BASE_URL = "audience.bookings.edm.base-url";
 
   private Local() {}
 
@@ -46,9 +48,14 @@ public final class Local {
     return Settings.load(overrides);
   }
 
+  /** The settings overrides that point the service at a devstack: its AWS emulators and its EDM sandbox. */
   public static Map<String, Object> endpoints(DevStack.Endpoints e) {
-    return new Settings.Endpoints(str(e.s3()), str(e.dynamodb()), str(e.kinesis()), str(e.sns()), str(e.sqs()))
-        .overrides();
+    Map<String, Object> m = new HashMap<>(new Settings.Endpoints(str(e.s3()), str(e.dynamodb()), str(e.kinesis()),
+        str(e.sns()), str(e.sqs())).overrides());
+    if (e.edm() != null) {
+      m.put(EDM_BASE_URL, e.edm().toString());
+    }
+    return m;
   }
 
   private static String str(Object o) {

@@ -28,6 +28,7 @@ public record Settings(
     BookingSettings bookings,
     TriggerSettings trigger,
     HttpSettings http,
+    BookingSettings bookings,
     Config config) {
 
   public static final String PROFILE_LOCAL = "local";
@@ -85,6 +86,7 @@ public record Settings(
         BookingSettings.from(a.getConfig("bookings")),
         TriggerSettings.from(a.getConfig("trigger")),
         HttpSettings.from(a.getConfig("http")),
+        BookingSettings.from(a.getConfig("bookings")),
         c);
   }
 
@@ -420,6 +422,55 @@ public record Settings(
     static TriggerSettings from(Config c) {
       return new TriggerSettings(c.getBoolean("enabled"), c.getDuration("wait-time"),
           c.getInt("max-messages"), c.getDuration("visibility-timeout"));
+    }
+  }
+
+  /** Bookings ({@code audience.bookings} in reference.conf): the EDM platform audiences are imported into. */
+  public record BookingSettings(EdmSettings edm) {
+    static BookingSettings from(Config c) {
+      return new BookingSettings(EdmSettings.from(c.getConfig("edm")));
+    }
+  }
+
+  /**
+   * The EDM platform's API ({@code audience.bookings.edm}, docs/edm-platform.md): {@code baseUrl} ("" when none is
+   * configured), the {@code apiKey} it is called with (never in {@link #toString()}), and the timeouts of one call.
+   */
+  public record EdmSettings(String baseUrl, String apiKey, Duration requestTimeout, Duration connectTimeout) {
+    private static final String PATH = "audience.bookings.edm.";
+
+    static EdmSettings from(Config c) {
+      EdmSettings s = new EdmSettings(c.getString("base-url").trim(), c.getString("api-key"),
+          c.getDuration("request-timeout"), c.getDuration("connect-timeout"));
+      s.validate();
+      return s;
+    }
+
+    void validate() {
+      require(baseUrl.isEmpty() || baseUrl.startsWith("http://") || baseUrl.startsWith("https://"),
+          "base-url must be an http or https URL, or empty");
+      require(positive(requestTimeout), "request-timeout must be positive, got " + requestTimeout);
+      require(positive(connectTimeout), "connect-timeout must be positive, got " + connectTimeout);
+    }
+
+    /** Whether a platform is named: a base URL and an API key. */
+    public boolean configured() {
+      return !baseUrl.isEmpty() && !apiKey.isEmpty();
+    }
+
+    /** Everything but the API key, which is only said to be set or not. */
+    @Override
+    public String toString() {
+      return "EdmSettings[baseUrl=" + baseUrl + ", apiKey=" + (apiKey.isEmpty() ? "(none)" : "(set)")
+          + ", requestTimeout=" + requestTimeout + ", connectTimeout=" + connectTimeout + "]";
+    }
+
+    private static boolean positive(Duration d) {
+      return !d.isNegative() && !d.isZero();
+    }
+
+    private static void require(boolean ok, String message) {
+      if (!ok) throw new IllegalArgumentException(PATH + message);
     }
   }
 

@@ -44,6 +44,27 @@ class SettingsTest {
   }
 
   @Test
+  void theEdmPlatformIsTheSandboxKeyLocallyNothingOnAwsAndItsKeyNeverShows() {
+    Settings.EdmSettings local = Settings.load(Map.of("audience.profile", "local",
+        "audience.bookings.edm.base-url", "http://127.0.0.1:9001")).bookings().edm();
+    assertThat(local.baseUrl()).isEqualTo("http://127.0.0.1:9001");
+    assertThat(local.apiKey()).isEqualTo("audience-edm-sandbox-key");
+    assertThat(local.configured()).isTrue();
+    assertThat(local.requestTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(local.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(local.toString()).doesNotContain("audience-edm-sandbox-key").contains("(set)");
+
+    Settings.EdmSettings aws = Settings.load(Map.of("audience.profile", "aws")).bookings().edm();
+    assertThat(aws.baseUrl()).isEmpty();
+    assertThat(aws.configured()).isFalse();
+
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.bookings.edm.request-timeout", "0s")))
+        .hasMessageContaining("audience.bookings.edm.request-timeout");
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.bookings.edm.base-url", "ftp://edm")))
+        .hasMessageContaining("audience.bookings.edm.base-url");
+  }
+
+  @Test
   void segmentsSettingsBeyondKinesisLimitsNameTheKey() {
     assertThatThrownBy(() -> Settings.load(Map.of("audience.segments.stream.publisher.max-batch-records", 501)))
         .hasMessageContaining("audience.segments.stream.publisher.max-batch-records");

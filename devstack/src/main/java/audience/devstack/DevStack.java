@@ -72,12 +72,22 @@ public final class DevStack implements AutoCloseable {
 
   /**
    * Where each running emulator answers (null for a service that was not started), and the region and static
-   * credentials to use with them.
+   * credentials to use with them; {@code edm}: the EDM sandbox's base URL (its API under {@code /v1}, its control
+   * API under {@code /sandbox}; null when none runs), whose API key is {@link Options#edmApiKey()}.
    */
   public record Endpoints(
-      URI s3, URI dynamodb, URI kinesis, URI sns, URI sqs, String region, String accessKey, String secretKey) {
+      URI s3, URI dynamodb, URI kinesis, URI sns, URI sqs, String region, String accessKey, String secretKey,
+      URI edm) {
     /** The endpoints.json key of the fault proxy's control endpoint (absent without the proxy). */
     public static final String FAULTS_KEY = "faults";
+    /** The endpoints.json key of the EDM sandbox's base URL. */
+    public static final String EDM_KEY = "edm";
+
+    /** The AWS endpoints alone, without an EDM sandbox. */
+    public Endpoints(
+        URI s3, URI dynamodb, URI kinesis, URI sns, URI sqs, String region, String accessKey, String secretKey) {
+      this(s3, dynamodb, kinesis, sns, sqs, region, accessKey, secretKey, null);
+    }
 
     /** The endpoint of one service, or null if it was not started. */
     public URI endpoint(Service service) {
@@ -106,7 +116,8 @@ public final class DevStack implements AutoCloseable {
           uri(m.get("sqs")),
           m.getOrDefault("region", REGION),
           m.getOrDefault("accessKey", ACCESS_KEY),
-          m.getOrDefault("secretKey", SECRET_KEY));
+          m.getOrDefault("secretKey", SECRET_KEY),
+          uri(m.get(EDM_KEY)));
     }
 
     /** Writes this as a flat JSON object (atomically: a temporary file moved into place). */
@@ -125,6 +136,7 @@ public final class DevStack implements AutoCloseable {
       m.put("region", region);
       m.put("accessKey", accessKey);
       m.put("secretKey", secretKey);
+      m.put(EDM_KEY, str(edm));
       m.putAll(extra);
       try {
         Path abs = json.toAbsolutePath();
@@ -169,11 +181,17 @@ public final class DevStack implements AutoCloseable {
    * @param heapMb the devstack JVM's -Xmx in MB
    * @param faults null: no fault proxy, the endpoints are the emulators'; else a fault proxy in front of each
    *     emulator (the endpoints are the proxies'), starting with these rules (see {@link FaultRules})
+   * @param edmApiKey the only API key the EDM sandbox accepts (never logged; not in {@link #toString()})
    */
   public record Options(Path home, boolean persistent, Set<Service> services, Path devstackDir, int heapMb,
-                        FaultRules faults) {
+                        FaultRules faults, String edmApiKey) {
     /** The devstack JVM's default heap; S3Proxy's in-memory store needs about 11 KB per object. */
     public static final int DEFAULT_HEAP_MB = 512;
+    /**
+     * The EDM sandbox's API key unless one is given: a fixed local key, which the local profile's
+     * {@code audience.bookings.edm.api-key} (config/src/main/resources/audience-local.conf) also names.
+     */
+    public static final String DEFAULT_EDM_API_KEY = "audience-edm-sandbox-key";
 
     public Options(Path home, boolean persistent, Set<Service> services, Path devstackDir) {
       this(home, persistent, services, devstackDir, DEFAULT_HEAP_MB);
@@ -183,7 +201,15 @@ public final class DevStack implements AutoCloseable {
       this(home, persistent, services, devstackDir, heapMb, null);
     }
 
+    public Options(Path home, boolean persistent, Set<Service> services, Path devstackDir, int heapMb,
+                   FaultRules faults) {
+      this(home, persistent, services, devstackDir, heapMb, faults, DEFAULT_EDM_API_KEY);
+    }
+
     public Options {
+      if (edmApiKey == null || edmApiKey.isBlank()) {
+        throw new IllegalArgumentException("the EDM sandbox needs an API key");
+      }
       Objects.requireNonNull(home, "home");
       Objects.requireNonNull(services, "services");
       Objects.requireNonNull(devstackDir, "devstackDir");
@@ -207,12 +233,12 @@ public final class DevStack implements AutoCloseable {
 
     /** The same options with only the given services. */
     public Options withServices(Service first, Service... rest) {
-      return new Options(home, persistent, EnumSet.of(first, rest), devstackDir, heapMb, faults);
+      return new Options(home, persistent, EnumSet.of(first, rest), devstackDir, heapMb, faults, edmApiKey);
     }
 
     /** The same options with a devstack JVM heap of {@code mb} megabytes. */
     public Options withHeapMb(int mb) {
-      return new Options(home, persistent, services, devstackDir, mb, faults);
+      return new Options(home, persistent, services, devstackDir, mb, faults, edmApiKey);
     }
 
     /** The same options with the fault proxy in front of every emulator, passing everything until told otherwise. */
@@ -222,7 +248,20 @@ public final class DevStack implements AutoCloseable {
 
     /** The same options with the fault proxy in front of every emulator, starting with {@code rules}. */
     public Options withFaults(FaultRules rules) {
-      return new Options(home, persistent, services, devstackDir, heapMb, Objects.requireNonNull(rules, "rules"));
+      return new Options(home, persistent, services, devstackDir, heapMb, Objects.requireNonNull(rules, "rules"),
+          edmApiKey);
+    }
+
+    /** The same options with the EDM sandbox accepting {@code apiKey} only. */
+    public Options withEdmApiKey(String apiKey) {
+      return new Options(home, persistent, services, devstackDir, heapMb, faults, apiKey);
+    }
+
+    /** Everything but the EDM sandbox's API key. */
+    @Override
+    public String toString() {
+      return "Options[home=" + home + ", persistent=" + persistent + ", services=" + services + ", devstackDir="
+          + devstackDir + ", heapMb=" + heapMb + ", faults=" + faults + ", edmApiKey=(hidden)]";
     }
   }
 
@@ -285,7 +324,10 @@ public final class DevStack implements AutoCloseable {
 
     Process p;
     try {
-      p = new ProcessBuilder(cmd).directory(home.toFile()).redirectErrorStream(true).start();
+      ProcessBuilder builder = new ProcessBuilder(cmd).directory(home.toFile()).redirectErrorStream(true);
+      // in the environment, not on the command line, where any process list would show it
+      builder.environment().put(DevStackMain.EDM_API_KEY_ENV, options.edmApiKey());
+      p = builder.start();
     } catch (IOException e) {
       throw new IllegalStateException("cannot start the devstack JVM: " + String.join(" ", cmd), e);
     }
@@ -385,6 +427,18 @@ public final class DevStack implements AutoCloseable {
       throw new IllegalStateException("this devstack runs without the fault proxy: start it with Options.withFaults()");
     }
     return faults;
+  }
+
+  /**
+   * The client of the EDM sandbox's control API (scripted failures, what it imported).
+   *
+   * @throws IllegalStateException when this devstack runs no EDM sandbox
+   */
+  public EdmSandboxClient edmSandbox() {
+    if (endpoints.edm() == null) {
+      throw new IllegalStateException("this devstack runs no EDM sandbox");
+    }
+    return EdmSandboxClient.at(endpoints.edm());
   }
 
   /** The options this devstack was started with. */

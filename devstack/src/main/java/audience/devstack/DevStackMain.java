@@ -39,6 +39,9 @@ import org.slf4j.LoggerFactory;
  * proxies' (the emulators take other ports); the rules start empty and change through the control endpoint
  * ({@link FaultControl}), named {@code faults} in endpoints.json.
  *
+ * <p>It also serves the EDM sandbox ({@link EdmSandbox}, named {@code edm} in endpoints.json), whose API key comes
+ * from the environment variable {@value #EDM_API_KEY_ENV} (else {@link DevStack.Options#DEFAULT_EDM_API_KEY}).
+ *
  * <p>Picks free ports outside the ephemeral range ({@link Ports}; in persistent mode it reuses the ports of
  * {@code H/endpoints.json} when they are free), moves an emulator to another port when its bind fails, waits until
  * every emulator answers, writes {@code H/endpoints.json} and prints {@code DEVSTACK READY <path>}. With
@@ -50,6 +53,8 @@ public final class DevStackMain {
 
   /** Puts a fault proxy in front of every emulator. */
   static final String FAULTS_FLAG = "--faults";
+  /** The EDM sandbox's API key, from the environment (never on the command line); else the default local key. */
+  static final String EDM_API_KEY_ENV = "AUDIENCE_EDM_SANDBOX_API_KEY";
 
   private final Layout layout;
   private final Set<Service> services;
@@ -58,6 +63,7 @@ public final class DevStackMain {
   private final FaultState faultState = new FaultState();
   private final List<FaultProxy> proxies = new ArrayList<>();
   private FaultControl faultControl;
+  private EdmSandbox edmSandbox;
   private final AtomicBoolean stopped = new AtomicBoolean();
   /** Exit status once stopped: 0 after a clean stop (also on SIGTERM), 1 when starting failed. */
   private static volatile int exitStatus;
@@ -209,9 +215,10 @@ public final class DevStackMain {
       startFaultProxies(ports);
       extra.put(Endpoints.FAULTS_KEY, faultControl.endpoint().toString());
     }
+    edmSandbox = EdmSandbox.start(edmApiKey());
     Endpoints endpoints = new Endpoints(
         endpoint(Service.S3), endpoint(Service.DYNAMODB), endpoint(Service.KINESIS), endpoint(Service.SNS),
-        endpoint(Service.SQS), DevStack.REGION, DevStack.ACCESS_KEY, DevStack.SECRET_KEY);
+        endpoint(Service.SQS), DevStack.REGION, DevStack.ACCESS_KEY, DevStack.SECRET_KEY, edmSandbox.endpoint());
     endpoints.write(endpointsFile, extra);
     log.info("devstack ready in {} ms: {}{}", Duration.between(t0, Instant.now()).toMillis(), endpoints,
         faults ? " (fault proxies; control " + faultControl.endpoint() + ")" : "");
@@ -241,6 +248,11 @@ public final class DevStackMain {
         }
       }
     }
+  }
+
+  private static String edmApiKey() {
+    String key = System.getenv(EDM_API_KEY_ENV);
+    return key == null || key.isBlank() ? DevStack.Options.DEFAULT_EDM_API_KEY : key;
   }
 
   /** Two devstacks on one home would share data folders and endpoints.json: refuse the second. */
@@ -320,6 +332,9 @@ public final class DevStackMain {
     if (faultControl != null) {
       log.info("fault counts at stop: {}", faultState.counts());
       faultControl.close();
+    }
+    if (edmSandbox != null) {
+      edmSandbox.close();
     }
     List<Thread> stopping = new ArrayList<>();
     for (Emulator e : emulators) {

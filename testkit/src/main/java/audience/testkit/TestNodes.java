@@ -42,6 +42,9 @@ public final class TestNodes {
     Map<String, Object> m = new HashMap<>(new Settings.Endpoints(e.s3().toString(), e.dynamodb().toString(),
         e.kinesis() == null ? "" : e.kinesis().toString(), e.sns().toString(), e.sqs().toString()).overrides());
     m.put("audience.profile", "local");
+    if (e.edm() != null) {
+      m.put("audience.bookings.edm.base-url", e.edm().toString());
+    }
     m.putAll(resourceProperties(namespace));
     m.put("audience.trigger.wait-time", "1s");
     m.put("audience.segments.stream.shards", TEST_STREAM_SHARDS);
