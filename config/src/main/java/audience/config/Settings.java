@@ -28,7 +28,6 @@ public record Settings(
     BookingSettings bookings,
     TriggerSettings trigger,
     HttpSettings http,
-    BookingSettings bookings,
     Config config) {
 
   public static final String PROFILE_LOCAL = "local";
@@ -86,7 +85,6 @@ public record Settings(
         BookingSettings.from(a.getConfig("bookings")),
         TriggerSettings.from(a.getConfig("trigger")),
         HttpSettings.from(a.getConfig("http")),
-        BookingSettings.from(a.getConfig("bookings")),
         c);
   }
 
@@ -385,13 +383,6 @@ public record Settings(
     }
   }
 
-  /** Bookings; see {@code audience.bookings} in reference.conf and docs/bookings.md. Only the export so far. */
-  public record BookingSettings(ExportSettings export) {
-    static BookingSettings from(Config c) {
-      return new BookingSettings(ExportSettings.from(c.getConfig("export")));
-    }
-  }
-
   /**
    * A booking's audience file ({@code audience.bookings.export}): {@code partSize}, the bytes of every multipart part
    * but the last. {@link #from} holds it to S3's limits; a test may build the record directly with a smaller size
@@ -426,9 +417,59 @@ public record Settings(
   }
 
   /** Bookings ({@code audience.bookings} in reference.conf): the EDM platform audiences are imported into. */
-  public record BookingSettings(EdmSettings edm) {
+  public record BookingSettings(EdmSettings edm, ExportSettings export, CreatorSettings creator,
+                                UploadSettings upload, int maxAttempts, Duration minBackoff, Duration maxBackoff,
+                                Duration deadlineCheck, Duration wakeInterval, Duration wakeFailedWithin,
+                                Duration askTimeout) {
     static BookingSettings from(Config c) {
-      return new BookingSettings(EdmSettings.from(c.getConfig("edm")));
+      BookingSettings s = new BookingSettings(EdmSettings.from(c.getConfig("edm")),
+          ExportSettings.from(c.getConfig("export")), CreatorSettings.from(c.getConfig("creator")),
+          UploadSettings.from(c.getConfig("upload")), c.getInt("max-attempts"), c.getDuration("min-backoff"),
+          c.getDuration("max-backoff"), c.getDuration("deadline-check"), c.getDuration("wake-interval"),
+          c.getDuration("wake-failed-within"), c.getDuration("ask-timeout"));
+      if (s.maxAttempts() < 1) throw new IllegalArgumentException("audience.bookings.max-attempts must be at least 1");
+      return s;
+    }
+  }
+
+  /** When the booking creator runs ({@code audience.bookings.creator}). */
+  public record CreatorSettings(List<java.time.LocalTime> times, java.time.ZoneId zone, Duration retryBackoff) {
+    static CreatorSettings from(Config c) {
+      List<java.time.LocalTime> times = new java.util.ArrayList<>();
+      for (String t : c.getStringList("times")) {
+        try {
+          times.add(java.time.LocalTime.parse(t));
+        } catch (java.time.format.DateTimeParseException e) {
+          throw new IllegalArgumentException("audience.bookings.creator.times: " + t + " is not a time of day (HH:MM)");
+        }
+      }
+      if (times.isEmpty()) throw new IllegalArgumentException("audience.bookings.creator.times must not be empty");
+      try {
+        return new CreatorSettings(List.copyOf(times), java.time.ZoneId.of(c.getString("zone")),
+            c.getDuration("retry-backoff"));
+      } catch (java.time.DateTimeException e) {
+        throw new IllegalArgumentException("audience.bookings.creator.zone: " + e.getMessage());
+      }
+    }
+  }
+
+  /** How an audience file is uploaded to the EDM platform ({@code audience.bookings.upload}). */
+  public record UploadSettings(int chunkSize, int maxAttempts, Duration minBackoff, Duration maxBackoff,
+                               Duration pollInterval, Duration maxPollInterval) {
+    /** The platform takes at most this many profiles per import job (docs/edm-platform.md). */
+    public static final int MAX_CHUNK = 10_000;
+
+    static UploadSettings from(Config c) {
+      UploadSettings s = new UploadSettings(c.getInt("chunk-size"), c.getInt("max-attempts"),
+          c.getDuration("min-backoff"), c.getDuration("max-backoff"), c.getDuration("poll-interval"),
+          c.getDuration("max-poll-interval"));
+      if (s.chunkSize() < 1 || s.chunkSize() > MAX_CHUNK) {
+        throw new IllegalArgumentException("audience.bookings.upload.chunk-size must be 1.." + MAX_CHUNK);
+      }
+      if (s.maxAttempts() < 1) {
+        throw new IllegalArgumentException("audience.bookings.upload.max-attempts must be at least 1");
+      }
+      return s;
     }
   }
 
