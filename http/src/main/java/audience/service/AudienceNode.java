@@ -7,6 +7,7 @@ import audience.store.BatchWriter;
 import audience.store.MemberStore;
 import audience.store.QuarantineStore;
 import audience.store.RunStore;
+import audience.store.BookingStore;
 import audience.store.SegmentStore;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.slf4j.Logger;
@@ -48,7 +49,8 @@ public final class AudienceNode implements AutoCloseable {
           MemberStore.of(aws.dynamo(), settings, Clock.systemUTC()),
           new QuarantineStore(aws.dynamo(), r.quarantineTable(), writer, settings.ingestion().quarantineRetention()),
           new RunStore(aws.dynamo(), r.runsTable()),
-          new SegmentStore(aws.dynamo(), r.segmentsTable(), settings.segments().stream().retry()), Clock.systemUTC());
+          new SegmentStore(aws.dynamo(), r.segmentsTable(), settings.segments().stream().retry()),
+          new BookingStore(aws.dynamo(), r.bookingsTable(), settings.ingestion().retry()), Clock.systemUTC());
       CompletableFuture<Guardian.Wiring> ready = new CompletableFuture<>();
       ActorSystem<Void> system = ActorSystem.create(Guardian.create(deps, ready), "audience", settings.config());
       Guardian.Wiring wiring = ready.get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);

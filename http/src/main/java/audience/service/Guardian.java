@@ -17,6 +17,22 @@ import audience.store.MemberStore;
 import audience.store.QuarantineStore;
 import audience.store.RunStore;
 import audience.store.SegmentStore;
+import audience.store.BookingStore;
+import audience.bookings.AudienceExport;
+import audience.bookings.AudienceUploader;
+import audience.bookings.Booking;
+import audience.bookings.BookingRows;
+import audience.bookings.Bookings;
+import audience.bookings.CreatorSchedule;
+import audience.bookings.HttpEdmPlatform;
+import audience.bookings.SegmentBooking;
+import audience.bookings.SegmentLookup;
+import audience.bookings.SnsBookingNotifier;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import java.util.Optional;
+import java.util.concurrent.Executor;
 import audience.kinesis.KinesisPublisher;
 import audience.segments.ManifestStore;
 import audience.segments.SegmentConsumers;
@@ -45,12 +61,13 @@ public final class Guardian {
   private static final Logger log = LoggerFactory.getLogger(Guardian.class);
 
   /** What the node hands to the HTTP layer once the guardian is up. */
-  public record Wiring(Ingestion ingestion, SegmentGenerations segments,
+  public record Wiring(Ingestion ingestion, SegmentGenerations segments, Bookings bookings,
                        ActorRef<Topic.Command<IngestionDone>> doneTopic) {}
 
   /** Everything built outside the actor system. */
   public record Dependencies(Settings settings, AwsClients aws, Bootstrap.Resolved resources, MemberStore members,
-                             QuarantineStore quarantine, RunStore runs, SegmentStore segments, Clock clock) {}
+                             QuarantineStore quarantine, RunStore runs, SegmentStore segments,
+                             BookingStore bookings, Clock clock) {}
 
   private Guardian() {}
 
@@ -82,7 +99,8 @@ public final class Guardian {
       // to another node, or stopped with nothing in flight, resumes from its committed offset.
       ctx.getSystem().scheduler().scheduleAtFixedRate(Duration.ZERO, settings.ingestion().wakeInterval(),
           () -> wakeUnfinished(ingestion), ctx.getExecutionContext());
-      ready.complete(new Wiring(ingestion, segments, doneTopic));
+      Bookings bookings = Bookings.init(ctx.getSystem(), bookingDependencies(deps, ctx.getSystem()));
+      ready.complete(new Wiring(ingestion, segments, bookings, doneTopic));
       return Behaviors.empty();
     });
   }
@@ -93,6 +111,34 @@ public final class Guardian {
     return new SegmentGenerator.Dependencies(deps.members(), deps.segments(),
         new KinesisPublisher(deps.aws().kinesis(), r.segmentsStream(), KinesisPublisher.Options.from(settings.stream())),
         new ManifestStore(deps.aws().s3(), r.segmentsBucket()), settings, deps.clock());
+  }
+
+  static Bookings.Dependencies bookingDependencies(Dependencies deps, ActorSystem<?> system) {
+    Settings settings = deps.settings();
+    Settings.BookingSettings b = settings.bookings();
+    var r = settings.resources();
+    AudienceExport export = AudienceExport.of(deps.aws().s3(), deps.members(), settings);
+    SegmentBooking.AudienceWriter audiences = (bookingId, metadataKey) -> export.write(bookingId, metadataKey)
+        .thenApply(a -> new Booking.Audience(a.key(), a.members(), a.checksum(), a.bytes()));
+    Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    AudienceUploader.AudienceSource source = key -> deps.aws().s3().getObject(g -> g.bucket(r.audiencesBucket())
+        .key(key), AsyncResponseTransformer.toBlockingInputStream()).join();
+    Settings.UploadSettings u = b.upload();
+    AudienceUploader uploader = new AudienceUploader(source, HttpEdmPlatform.create(b.edm()),
+        new AudienceUploader.Settings(u.chunkSize(), u.maxAttempts(), u.minBackoff(), u.maxBackoff(),
+            u.pollInterval(), u.maxPollInterval()), blocking);
+    ManifestStore manifests = new ManifestStore(deps.aws().s3(), r.segmentsBucket());
+    SegmentLookup lookup = segmentId -> manifests.latest().thenCompose(latest -> latest.isEmpty()
+        ? CompletableFuture.completedFuture(Optional.<SegmentLookup.Bookable>empty())
+        : deps.segments().get(latest.get().generationId(), segmentId).thenApply(row -> row.map(s ->
+            new SegmentLookup.Bookable(s.segmentId(), s.generation(), s.metadataKey(), s.audience(), s.active()))));
+    SegmentBooking.Dependencies entity = new SegmentBooking.Dependencies(lookup, audiences, uploader,
+        new SnsBookingNotifier(deps.aws().sns(), deps.resources().notificationsTopicArn()),
+        (booking, version) -> deps.bookings().write(BookingRows.of(booking, version)).thenApply(written -> null),
+        new SegmentBooking.Policy(b.maxAttempts(), b.minBackoff(), b.maxBackoff(), b.deadlineCheck(),
+            b.creator().zone()), b.askTimeout(), deps.clock());
+    return new Bookings.Dependencies(entity, new CreatorSchedule(b.creator().times(), b.creator().zone()),
+        deps.bookings(), b.wakeInterval(), b.wakeFailedWithin(), b.creator().retryBackoff());
   }
 
   static Ingestion.Dependencies ingestionDependencies(Dependencies deps,

@@ -1,6 +1,7 @@
 package audience.service;
 
 import audience.config.Settings;
+import audience.http.BookingsRoutes;
 import audience.http.HttpServer;
 import audience.http.MembersRoutes;
 import audience.http.SegmentsRoutes;
@@ -16,7 +17,8 @@ public record Service(AudienceNode node, ServerBinding binding) implements AutoC
       ServerBinding binding = HttpServer.start(node.system(), settings.http(),
           new OpsRoutes(node.wiring().ingestion(), node.dependencies().quarantine()).routes()
               .orElse(new MembersRoutes(node.dependencies().members()).routes())
-              .orElse(new SegmentsRoutes(node.wiring().segments()).routes()));
+              .orElse(new SegmentsRoutes(node.wiring().segments()).routes())
+              .orElse(new BookingsRoutes(node.wiring().bookings()).routes()));
       return new Service(node, binding);
     } catch (RuntimeException e) {
       node.close();
