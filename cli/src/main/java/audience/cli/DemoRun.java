@@ -23,7 +23,8 @@ import java.util.SortedMap;
 /**
  * The demo pipeline shared by {@code up} and {@code demo}: generate a data set, publish the upload-complete
  * message to SNS, follow the run to its end, read the stores back and compare with the ground truth, then follow
- * the run's segment generation to its manifest.
+ * the run's segment generation to its manifest, then book its largest segment and follow the booking to its
+ * notification.
  */
 final class DemoRun {
   private static final int TOP_SEGMENTS = 5;
@@ -107,7 +108,11 @@ final class DemoRun {
     System.err.printf("segments: %d in generation %s, manifest %s, %d ms after the done event%n",
         segments.segments(), segments.generationId(), segments.manifestKey(), segments.doneToManifestMs());
 
-    boolean consistent = audit.consistent()
+    List<SegmentStore.SegmentRow> bySize = rows.stream()
+        .sorted(Comparator.comparingLong(SegmentStore.SegmentRow::audience).reversed()).toList();
+    boolean booked = DemoBooking.run(node, bySize, uploadId, summary);
+
+    boolean consistent = booked && audit.consistent()
         && segments.phase() == SegmentGenerator.Phase.COMPLETED && rows.size() == segments.segments()
         && audit.listed() == truth.files()
         && audit.ingested() == truth.expectedValidFiles()
