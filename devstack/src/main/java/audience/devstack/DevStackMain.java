@@ -215,7 +215,7 @@ public final class DevStackMain {
       startFaultProxies(ports);
       extra.put(Endpoints.FAULTS_KEY, faultControl.endpoint().toString());
     }
-    edmSandbox = EdmSandbox.start(edmApiKey());
+    edmSandbox = EdmSandbox.start(edmApiKey(), edmPort(endpointsFile));
     Endpoints endpoints = new Endpoints(
         endpoint(Service.S3), endpoint(Service.DYNAMODB), endpoint(Service.KINESIS), endpoint(Service.SNS),
         endpoint(Service.SQS), DevStack.REGION, DevStack.ACCESS_KEY, DevStack.SECRET_KEY, edmSandbox.endpoint());
@@ -294,6 +294,19 @@ public final class DevStackMain {
       ports.computeIfAbsent(s, unused -> Ports.pick());
     }
     return ports;
+  }
+
+  /** The EDM sandbox's port: the previous run's (persistent mode) when it is free, else a fresh one. */
+  private int edmPort(Path endpointsFile) {
+    if (layout.persistent() && Files.isRegularFile(endpointsFile)) {
+      try {
+        URI old = Endpoints.read(endpointsFile).edm();
+        if (old != null && old.getPort() > 0 && Ports.claim(old.getPort())) return old.getPort();
+      } catch (RuntimeException e) {
+        log.info("previous endpoints unreadable ({}); the EDM sandbox takes a new port", e.toString());
+      }
+    }
+    return Ports.pick();
   }
 
   /** The ports of the previous run (persistent mode only), from its endpoints.json. */

@@ -96,11 +96,16 @@ final class EdmSandbox implements AutoCloseable {
 
   /** Serves the sandbox on a free port of 127.0.0.1, accepting {@code apiKey} only. */
   static EdmSandbox start(String apiKey) throws IOException {
+    return start(apiKey, ANY_PORT);
+  }
+
+  /** The sandbox on {@code port} (0: any free one). */
+  static EdmSandbox start(String apiKey, int port) throws IOException {
     if (apiKey == null || apiKey.isBlank()) {
       throw new IllegalArgumentException("the EDM sandbox needs an API key");
     }
     HttpServer server = HttpServer.create(
-        new InetSocketAddress(InetAddress.getByName(Support.LOOPBACK), ANY_PORT), DEFAULT_BACKLOG);
+        new InetSocketAddress(InetAddress.getByName(Support.LOOPBACK), port), DEFAULT_BACKLOG);
     AtomicInteger n = new AtomicInteger();
     ExecutorService handlers = Executors.newFixedThreadPool(HANDLER_THREADS,
         r -> daemon(r, "edm-sandbox-" + n.incrementAndGet()));
