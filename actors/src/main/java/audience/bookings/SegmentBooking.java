@@ -106,7 +106,7 @@ public final class SegmentBooking extends EventSourcedBehaviorWithEnforcedReplie
 
   public sealed interface Command extends CborSerializable
       permits Book, Cancel, GetBookings, Generate, Wake, SegmentChecked, AudienceWritten, StepFailed, Retry,
-      UploadProgress, UploadEnded, NotificationDone {}
+      UploadProgress, UploadEnded, NotificationDone, RowWritten, WriteRow {}
 
   /** Books the segment for {@code sendDate}; a repeat of a live booking (same campaign and booker) answers it. */
   public record Book(String campaign, LocalDate sendDate, String requestedBy, ActorRef<StatusReply<Booking>> replyTo)
@@ -138,6 +138,12 @@ public final class SegmentBooking extends EventSourcedBehaviorWithEnforcedReplie
   record UploadEnded(String bookingId, AudienceUploader.Result result, String error) implements Command {}
 
   record NotificationDone(String bookingId, String messageId, String error) implements Command {}
+
+  /** A read model write ended ({@code error} null when it succeeded). */
+  record RowWritten(String bookingId, String error) implements Command {}
+
+  /** Timer: write the booking's read model row again (the last write failed). */
+  record WriteRow(String bookingId) implements Command {}
 
   // ---- events: each applies itself
 
@@ -295,7 +301,19 @@ public final class SegmentBooking extends EventSourcedBehaviorWithEnforcedReplie
         .onCommand(StepFailed.class, this::stepFailed)
         .onCommand(UploadProgress.class, this::uploadProgress)
         .onCommand(UploadEnded.class, this::uploadEnded)
-        .onCommand(NotificationDone.class, this::notificationDone);
+        .onCommand(NotificationDone.class, this::notificationDone)
+        .onCommand(RowWritten.class, (s, c) -> {
+          if (c.error() != null) {
+            log.warn("booking {}: read model not written, writing it again in {}: {}", c.bookingId(),
+                deps.policy().minBackoff(), c.error());
+            timers.startSingleTimer("row-" + c.bookingId(), new WriteRow(c.bookingId()), deps.policy().minBackoff());
+          }
+          return Effect().noReply();
+        })
+        .onCommand(WriteRow.class, (s, c) -> {
+          writeRow(s.get(c.bookingId()), lastSequenceNumber(ctx));
+          return Effect().noReply();
+        });
     return b.build();
   }
 
@@ -540,11 +558,17 @@ public final class SegmentBooking extends EventSourcedBehaviorWithEnforcedReplie
   private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<Event, State> persist(List<Event> events) {
     return Effect().persist(events).thenRun(s -> {
       long version = lastSequenceNumber(ctx);
-      events.stream().map(Event::bookingId).distinct().forEach(id -> deps.readModel().write(s.get(id), version)
-          .whenComplete((ok, error) -> {
-            if (error != null) log.warn("booking {}: read model not written: {}", id, error.toString());
-          }));
+      events.stream().map(Event::bookingId).distinct().forEach(id -> writeRow(s.get(id), version));
     });
+  }
+
+  /**
+   * The read model row of {@code b}, written until it succeeds: the creator finds requested bookings there, so a lost
+   * write would leave a booking unseen. The version check makes a late or repeated write harmless.
+   */
+  private void writeRow(Booking b, long version) {
+    ctx.pipeToSelf(deps.readModel().write(b, version),
+        (ok, error) -> new RowWritten(b.bookingId(), error == null ? null : error.toString()));
   }
 
   @Override

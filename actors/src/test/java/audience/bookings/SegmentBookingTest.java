@@ -64,6 +64,7 @@ class SegmentBookingTest {
   private final FakeEdm edm = new FakeEdm();
   private final ConcurrentLinkedQueue<Booking> notified = new ConcurrentLinkedQueue<>();
   private final Map<String, Booking> readModel = new ConcurrentHashMap<>();
+  private final AtomicInteger readModelFailures = new AtomicInteger();
   private final AtomicInteger ids = new AtomicInteger();
 
   @BeforeAll
@@ -90,6 +91,7 @@ class SegmentBookingTest {
     edm.reset();
     notified.clear();
     readModel.clear();
+    readModelFailures.set(0);
   }
 
   /** A platform that imports at once, with scripted failures for its next calls and jobs that may end failed. */
@@ -183,6 +185,9 @@ class SegmentBookingTest {
           notified.add(b);
           return CompletableFuture.completedFuture("msg-" + notified.size());
         }, (b, version) -> {
+          if (readModelFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            return CompletableFuture.failedFuture(new IllegalStateException("DynamoDB 500"));
+          }
           readModel.merge(b.bookingId(), b, (old, next) -> next);
           return CompletableFuture.completedFuture(null);
         }, new SegmentBooking.Policy(MAX_ATTEMPTS, Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofHours(1),
@@ -377,5 +382,15 @@ class SegmentBookingTest {
     TestProbe<List<Booking>> all = testKit.createTestProbe();
     again.tell(new SegmentBooking.GetBookings(all.getRef()));
     assertThat(all.receiveMessage(TIMEOUT)).singleElement().extracting(Booking::status).isEqualTo(Status.NOTIFIED);
+  }
+
+  @Test
+  void aFailedReadModelWriteIsWrittenAgainSoTheCreatorFindsTheBooking() {
+    String seg = segment(true);
+    ActorRef<SegmentBooking.Command> entity = spawn(seg);
+    readModelFailures.set(2);
+    Booking b = book(entity, "lost row", TODAY.plusDays(1)).getValue();
+    assertThat(awaitStatus(b.bookingId(), Status.REQUESTED).campaign()).isEqualTo("lost row");
+    assertThat(readModelFailures.get()).isZero();
   }
 }
