@@ -87,7 +87,8 @@ class ChunkProcessorIT {
     ChunkProcessor.Outcome outcome = processor(MemberStore.of(aws.dynamo(), settings, Clock.systemUTC()))
         .process(new FileWorker.ProcessChunk("run-own", bucket, 0, 1L, 1, files)).toCompletableFuture().join();
 
-    assertThat(outcome).isEqualTo(new ChunkProcessor.Outcome(8, 2));
+    assertThat(outcome).as("the newest lastActive of the stored files is the chunk's data time")
+        .isEqualTo(new ChunkProcessor.Outcome(8, 2, java.time.Instant.parse("2026-11-01T10:00:00Z").toEpochMilli()));
     Map<String, String> kinds = quarantine.forRun("run-own").join().stream()
         .collect(Collectors.toMap(QuarantineStore.Quarantined::fileKey, QuarantineStore.Quarantined::kind));
     assertThat(kinds).containsExactlyInAnyOrderEntriesOf(Map.of("own/huge.json", "OVERSIZE",
