@@ -37,6 +37,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
@@ -149,19 +150,11 @@ class BookingCrashIT {
     sandbox.completionDelay(JOB_DELAY);
 
     Path firstLog = home.resolve("service-poll-1.log");
-    ServiceProcess first = ServiceProcess.start(home, props, HEAP, firstLog);
-    String bookingId;
-    JsonNode atKill;
-    try {
-      Http ops = new Http(first.url());
-      bookingId = bookAndCreate(ops, segment, "crash-poll");
-      atKill = Poll.until("a chunk imported and a later chunk's job recorded, still running", TIMEOUT, POLL,
-          () -> booking(ops, bookingId),
-          b -> b.path("status").asText().equals("uploading") && importedChunks(b) > 0 && running(b).isPresent());
-      first.kill();
-    } finally {
-      first.kill();
-    }
+    Killed killed = bookAndKill(firstLog, segment, "crash-poll", (ops, id) -> Poll.until(
+        "a chunk imported and a later chunk's job recorded, still running", TIMEOUT, POLL, () -> booking(ops, id),
+        b -> b.path("status").asText().equals("uploading") && importedChunks(b) > 0 && running(b).isPresent()));
+    String bookingId = killed.bookingId();
+    JsonNode atKill = killed.atKill();
     Map.Entry<Integer, String> running = running(atKill).orElseThrow();
     System.out.printf("booking crash test: killed %s with %d of %d chunks imported, chunk %d's job %s running%n",
         bookingId, importedChunks(atKill), chunks(expected), running.getKey(), running.getValue());
@@ -189,19 +182,13 @@ class BookingCrashIT {
     sandbox.script(script.toArray(EdmSandboxFault[]::new));
 
     Path firstLog = home.resolve("service-tag-1.log");
-    ServiceProcess first = ServiceProcess.start(home, props, HEAP, firstLog);
-    String bookingId;
-    JsonNode atKill;
-    try {
-      Http ops = new Http(first.url());
-      bookingId = bookAndCreate(ops, segment, "crash-tag");
+    Killed killed = bookAndKill(firstLog, segment, "crash-tag", (ops, id) -> {
       Poll.until("chunk " + HELD_CHUNK + "'s create held by the sandbox", TIMEOUT, POLL, sandbox::pendingFaults,
           List::isEmpty);
-      atKill = booking(ops, bookingId);
-      first.kill();
-    } finally {
-      first.kill();
-    }
+      return booking(ops, id);
+    });
+    String bookingId = killed.bookingId();
+    JsonNode atKill = killed.atKill();
     String heldTag = bookingId + "/" + HELD_CHUNK;
     assertThat(importedChunks(atKill)).as("the chunks before the held one imported").isEqualTo(HELD_CHUNK);
     assertThat(atKill.path("chunks").has(String.valueOf(HELD_CHUNK))).as("no job recorded for the held chunk")
@@ -228,6 +215,27 @@ class BookingCrashIT {
     assertThat((long) expected.size()).isEqualTo(segment.path("audience").asLong());
     assertThat(chunks(expected)).as("chunks of %s", segment).isGreaterThanOrEqualTo(MIN_CHUNKS);
     return expected;
+  }
+
+  /** A booking killed mid-upload, and how its entity had it just before the kill. */
+  private record Killed(String bookingId, JsonNode atKill) {}
+
+  /**
+   * Starts a process, books {@code segment} and starts its upload, waits for the kill point ({@code atKill}: given
+   * the process and the booking id, answers the booking as it stands there), then SIGKILLs the process.
+   */
+  private Killed bookAndKill(Path log, JsonNode segment, String campaign, BiFunction<Http, String, JsonNode> atKill)
+      throws Exception {
+    ServiceProcess first = ServiceProcess.start(home, props, HEAP, log);
+    try {
+      Http ops = new Http(first.url());
+      String bookingId = bookAndCreate(ops, segment, campaign);
+      JsonNode booking = atKill.apply(ops, bookingId);
+      first.kill();
+      return new Killed(bookingId, booking);
+    } finally {
+      first.kill();
+    }
   }
 
   /** Books {@code segment} for tomorrow and runs the creator: the audience is written and its upload starts. */
