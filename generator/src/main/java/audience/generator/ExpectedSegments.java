@@ -15,6 +15,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The segments a generated data set must give, counted from scratch for integration tests: an independent reference
@@ -60,11 +62,23 @@ public final class ExpectedSegments {
 
   /** Every segment with at least one member, from the good files of {@code generator}. */
   public static Map<Key, Expected> all(DatasetGenerator generator, Rules rules) {
+    return all(snapshots(generator), rules);
+  }
+
+  /** The member ids of every segment with at least one member, from the good files of {@code generator}. */
+  public static Map<Key, Set<String>> members(DatasetGenerator generator, Rules rules) {
+    Map<Key, Set<String>> out = new HashMap<>();
+    grouped(snapshots(generator), rules).forEach((key, list) -> out.put(key,
+        list.stream().map(MemberProfile::memberId).collect(Collectors.toUnmodifiableSet())));
+    return out;
+  }
+
+  private static List<Map.Entry<String, MemberProfile>> snapshots(DatasetGenerator generator) {
     List<Map.Entry<String, MemberProfile>> snapshots = new ArrayList<>();
     for (int i = 0; i < generator.files(); i++) {
       if (!generator.isBad(i)) snapshots.add(Map.entry(generator.key(i), generator.expectedProfile(i)));
     }
-    return all(snapshots, rules);
+    return snapshots;
   }
 
   /** The segments with at least {@code rules.minAudience()} members, from the good files of {@code generator}. */
@@ -78,6 +92,16 @@ public final class ExpectedSegments {
 
   /** Every segment with at least one member, from (source key, profile) snapshots in any order. */
   public static Map<Key, Expected> all(Iterable<Map.Entry<String, MemberProfile>> snapshots, Rules rules) {
+    long from = rules.dataTime().minus(rules.window()).toEpochMilli();
+    long to = rules.dataTime().toEpochMilli();
+    Map<Key, Expected> out = new HashMap<>();
+    grouped(snapshots, rules).forEach((key, list) -> out.put(key, expected(key, list, rules, from, to)));
+    return out;
+  }
+
+  /** The current profile of every member who counts, by segment. */
+  private static Map<Key, List<MemberProfile>> grouped(Iterable<Map.Entry<String, MemberProfile>> snapshots,
+                                                       Rules rules) {
     Map<String, Map.Entry<String, MemberProfile>> current = new HashMap<>();
     for (Map.Entry<String, MemberProfile> s : snapshots) {
       current.merge(s.getValue().memberId(), s, (a, b) -> newer(a, b) ? a : b);
@@ -90,9 +114,7 @@ public final class ExpectedSegments {
       long at = p.lastActive().toEpochMilli();
       if (p.optIn() && at >= from && at <= to) members.computeIfAbsent(key(p, rules), k -> new ArrayList<>()).add(p);
     }
-    Map<Key, Expected> out = new HashMap<>();
-    members.forEach((key, list) -> out.put(key, expected(key, list, rules, from, to)));
-    return out;
+    return members;
   }
 
   private static boolean newer(Map.Entry<String, MemberProfile> a, Map.Entry<String, MemberProfile> b) {

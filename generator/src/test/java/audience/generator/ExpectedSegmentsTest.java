@@ -8,8 +8,10 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -19,6 +21,7 @@ class ExpectedSegmentsTest {
   private static final ExpectedSegments.Rules RULES = new ExpectedSegments.Rules(
       Map.of(Intent.BUY, BOUNDS, Intent.RENT, List.of(0L, 500L), Intent.SELL, BOUNDS, Intent.INVEST, BOUNDS), 4, 1,
       DATA_TIME, Duration.ofDays(30));
+  private static final int MEMBERS_FILES = 500;
 
   private static MemberProfile profile(String suburb, long price, Instant lastActive) {
     return new MemberProfile("m-same1", "a@example.com", true, suburb, "2000", AuState.NSW, Intent.BUY,
@@ -54,5 +57,20 @@ class ExpectedSegmentsTest {
         .isEmpty();
     assertThat(ExpectedSegments.all(List.of(Map.entry("a", profile("Bondi", 1, DATA_TIME.plusMillis(1)))), RULES))
         .isEmpty();
+  }
+
+  @Test
+  void theMembersOfEachSegmentAreAsManyAsItsAudienceAndEachMemberIsInOneSegment() {
+    DatasetGenerator generator = new DatasetGenerator(new GeneratorSpec(MEMBERS_FILES, 0, 3L,
+        GeneratorSpec.DEFAULT_BUCKET, "p/", 0.0));
+    ExpectedSegments.Rules rules = new ExpectedSegments.Rules(RULES.lowerBounds(), RULES.buckets(), 1,
+        generator.snapshotDate().plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant(), Duration.ofDays(365));
+    Map<ExpectedSegments.Key, ExpectedSegments.Expected> all = ExpectedSegments.all(generator, rules);
+    Map<ExpectedSegments.Key, Set<String>> members = ExpectedSegments.members(generator, rules);
+    assertThat(all).isNotEmpty();
+    assertThat(members.keySet()).isEqualTo(all.keySet());
+    members.forEach((key, ids) -> assertThat((long) ids.size()).as("%s", key).isEqualTo(all.get(key).audience()));
+    assertThat(members.values().stream().mapToLong(Set::size).sum())
+        .isEqualTo(members.values().stream().flatMap(Set::stream).distinct().count());
   }
 }
