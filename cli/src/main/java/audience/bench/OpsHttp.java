@@ -31,6 +31,16 @@ final class OpsHttp {
         .POST(HttpRequest.BodyPublishers.ofString(body)));
   }
 
+  /** GETs {@code url}'s body; {@code before} when it does not answer 2xx or in time (a busy service: look again). */
+  JsonNode readOr(String url, JsonNode before) throws InterruptedException {
+    try {
+      Reply r = get(url);
+      return r.ok() ? r.body() : before;
+    } catch (IOException busy) {
+      return before;
+    }
+  }
+
   private Reply send(HttpRequest.Builder request) throws IOException, InterruptedException {
     HttpResponse<String> r = http.send(request.timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
     return new Reply(r.statusCode(), r.body().isEmpty() ? json.createObjectNode() : json.readTree(r.body()));

@@ -3,7 +3,6 @@ package audience.bench;
 import audience.aws.AwsClients;
 import audience.config.Settings;
 import audience.generator.GeneratorSpec;
-import audience.local.ServiceProcess;
 import audience.segments.SegmentGenerator;
 import audience.store.RunPhase;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,7 +10,6 @@ import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import me.tongfei.progressbar.ProgressBar;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,9 +43,7 @@ public final class SegmentsBenchmark {
   public record Options(int files, long seed, String serviceHeap, int devstackHeapMb, Integer minAudience) {
     public Options {
       if (files < 1) throw new IllegalArgumentException("--files must be at least 1");
-      if (serviceHeap == null || !serviceHeap.trim().matches("\\d+[kmgtKMGT]?")) {
-        throw new IllegalArgumentException("--service-heap must be a size such as 512m, was " + serviceHeap);
-      }
+      requireHeapSize(serviceHeap);
       if (minAudience != null && minAudience < 1) throw new IllegalArgumentException("--min-audience must be at least 1");
     }
 
@@ -62,6 +58,13 @@ public final class SegmentsBenchmark {
     /** The minimum audience the service runs with: the option, else {@code serviceDefault} (its settings'). */
     public int effectiveMinAudience(int serviceDefault) {
       return minAudience != null ? minAudience : serviceDefault;
+    }
+  }
+
+  /** Refuses a {@code --service-heap} that is not a JVM size such as 512m. */
+  static void requireHeapSize(String serviceHeap) {
+    if (serviceHeap == null || !serviceHeap.trim().matches("\\d+[kmgtKMGT]?")) {
+      throw new IllegalArgumentException("--service-heap must be a size such as 512m, was " + serviceHeap);
     }
   }
 
@@ -86,12 +89,9 @@ public final class SegmentsBenchmark {
     try (AwsClients aws = AwsClients.create(settings.aws())) {
       IngestReport.Dataset dataset = IngestBenchmark.writeDataset(aws, new GeneratorSpec(o.files(), BAD_FILES,
           o.seed(), bucket, IngestBenchmark.PREFIX, IngestBenchmark.GZIPPED_SHARE));
-      long s0 = System.nanoTime();
-      Path log = devstackHome.resolve("logs").resolve("service-1.log");
-      try (ServiceProcess service = ServiceProcess.start(devstackHome, o.serviceProperties(), o.serviceHeap(), log);
-           JvmSampler jvm = new JvmSampler(service::url).start()) {
-        long serviceStartMs = IngestBenchmark.millisSince(s0);
-        Progress.log("service pid %d on %s (log %s)", service.pid(), service.url(), log);
+      try (BenchService service = BenchService.start(devstackHome, o.serviceProperties(), o.serviceHeap())) {
+        JvmSampler jvm = service.jvm();
+        long serviceStartMs = service.startMs();
         Instant posted = Instant.now();
         String runId = IngestBenchmark.startRun(http, service.url(), bucket, o.files(), "bench-segments-" + stamp);
         JsonNode status = followRun(service.url(), runId);
@@ -170,14 +170,8 @@ public final class SegmentsBenchmark {
     }
   }
 
-  /** GETs {@code url}; {@code before} when it does not answer 2xx or in time (the stall timeouts bound that). */
   private JsonNode read(String url, JsonNode before) throws InterruptedException {
-    try {
-      OpsHttp.Reply r = http.get(url);
-      return r.ok() ? r.body() : before;
-    } catch (IOException busy) {
-      return before; // the service is too busy to answer within OpsHttp's timeout: look again
-    }
+    return http.readOr(url, before);
   }
 
   private static void logPhase(JsonNode view) {

@@ -1,8 +1,10 @@
 package audience.cli;
 
+import audience.bench.IngestBenchmark;
 import audience.config.Settings;
 import audience.devstack.DevStack;
 import audience.local.Local;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import picocli.CommandLine.Command;
 
 import java.nio.file.Path;
@@ -12,7 +14,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-    subcommands = {BenchIngest.class, BenchSegments.class})
+    subcommands = {BenchIngest.class, BenchSegments.class, BenchBookings.class})
 final class BenchCommand {
   private static final DateTimeFormatter HOME_STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
@@ -21,6 +23,30 @@ final class BenchCommand {
   /** A new home for a benchmark's transient devstack and logs: {@code run/bench-<timestamp>}. */
   static Path newHome() {
     return Path.of("run", "bench-" + LocalDateTime.now().format(HOME_STAMP));
+  }
+
+  /** A benchmark against a fresh devstack: its home and the devstack running there. */
+  @FunctionalInterface
+  interface Bench {
+    IngestBenchmark.Outcome run(Path home, DevStack devstack) throws Exception;
+  }
+
+  /**
+   * Runs {@code bench} on fresh transient emulators (the devstack JVM with {@code devstackHeapMb}) in a new home,
+   * prints its result as the last stdout line, and answers the exit code: 0 when it passed.
+   */
+  static int runOnFreshDevstack(int devstackHeapMb, Bench bench) throws Exception {
+    Path home = newHome();
+    System.err.println("[bench] starting emulators (devstack JVM -Xmx" + devstackHeapMb + "m) in "
+        + home.toAbsolutePath());
+    IngestBenchmark.Outcome outcome;
+    try (DevStack devstack = DevStack.start(DevStack.Options.transientIn(home).withHeapMb(devstackHeapMb))) {
+      outcome = bench.run(home, devstack);
+    }
+    System.err.println("[bench] logs in " + home.resolve("logs").toAbsolutePath());
+    System.out.println(new ObjectMapper().writeValueAsString(outcome.json()));
+    System.out.flush();
+    return outcome.ok() ? 0 : 1;
   }
 
   /**

@@ -1,14 +1,10 @@
 package audience.cli;
 
-import audience.bench.IngestBenchmark;
 import audience.bench.SegmentsBenchmark;
-import audience.devstack.DevStack;
 import audience.local.Local;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
@@ -39,16 +35,7 @@ final class BenchSegments implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     SegmentsBenchmark.Options options = options();
-    Path home = BenchCommand.newHome();
-    System.err.println("[bench] starting emulators (devstack JVM -Xmx" + options.devstackHeapMb() + "m) in "
-        + home.toAbsolutePath());
-    IngestBenchmark.Outcome outcome;
-    try (DevStack devstack = DevStack.start(DevStack.Options.transientIn(home).withHeapMb(options.devstackHeapMb()))) {
-      outcome = new SegmentsBenchmark(options, home, BenchCommand.benchSettings(devstack)).run();
-    }
-    System.err.println("[bench] logs in " + home.resolve("logs").toAbsolutePath());
-    System.out.println(new ObjectMapper().writeValueAsString(outcome.json()));
-    System.out.flush();
-    return outcome.ok() ? 0 : 1;
+    return BenchCommand.runOnFreshDevstack(options.devstackHeapMb(), (home, devstack) ->
+        new SegmentsBenchmark(options, home, BenchCommand.benchSettings(devstack)).run());
   }
 }
