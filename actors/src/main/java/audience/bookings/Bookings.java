@@ -85,6 +85,16 @@ public final class Bookings {
             .orElseThrow(() -> new NoSuchElementException("no booking " + bookingId))));
   }
 
+  /** A booking's row in the read model, empty for an unknown id. */
+  public CompletionStage<Optional<BookingRow>> row(String bookingId) {
+    return store.get(bookingId);
+  }
+
+  /** Every booking of a segment as its entity has it now (lifecycle history included). */
+  public CompletionStage<List<Booking>> ofSegment(String segmentId) {
+    return segment(segmentId).ask(SegmentBooking.GetBookings::new, askTimeout);
+  }
+
   /** Bookings from the read model, by status and segment. */
   public CompletionStage<List<BookingRow>> list(Optional<String> status, Optional<String> segmentId) {
     return store.list(status, segmentId);

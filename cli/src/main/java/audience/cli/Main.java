@@ -13,7 +13,7 @@ import picocli.CommandLine;
         UpCommand.class, DemoCommand.class, ServeCommand.class, DevstackCommand.class, GenerateCommand.class,
         OpsCommands.Ingest.class, OpsCommands.Status.class, OpsCommands.Pause.class, OpsCommands.Resume.class,
         OpsCommands.Cancel.class, OpsCommands.Quarantine.class, OpsCommands.Redrive.class, MembersCommand.class,
-        SegmentsCommand.class, BookingsCommand.class, BookingsCommand.Book.class,
+        SegmentsCommand.class, BookingsCommand.class, BookingsCommand.Book.class, TokenCommand.class,
         BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
   public static void main(String[] args) {

@@ -28,6 +28,7 @@ public record Settings(
     BookingSettings bookings,
     TriggerSettings trigger,
     HttpSettings http,
+    ApiSettings api,
     Config config) {
 
   public static final String PROFILE_LOCAL = "local";
@@ -85,6 +86,7 @@ public record Settings(
         BookingSettings.from(a.getConfig("bookings")),
         TriggerSettings.from(a.getConfig("trigger")),
         HttpSettings.from(a.getConfig("http")),
+        ApiSettings.from(a.getConfig("api"), a.getString("profile")),
         c);
   }
 
@@ -512,6 +514,86 @@ public record Settings(
 
     private static void require(boolean ok, String message) {
       if (!ok) throw new IllegalArgumentException(PATH + message);
+    }
+  }
+
+  /**
+   * The GraphQL API ({@code audience.api}, docs/api.md): how tokens are verified, the limits of a request, the CORS
+   * origins and whether the schema may be introspected.
+   */
+  public record ApiSettings(JwtSettings jwt, ApiLimits limits, List<String> corsAllowedOrigins,
+                            boolean introspection) {
+    public ApiSettings {
+      corsAllowedOrigins = List.copyOf(corsAllowedOrigins);
+    }
+
+    static ApiSettings from(Config c, String profile) {
+      return new ApiSettings(JwtSettings.from(c.getConfig("jwt"), profile), ApiLimits.from(c.getConfig("limits")),
+          c.getStringList("cors-allowed-origins"), c.getBoolean("introspection"));
+    }
+  }
+
+  /**
+   * Bearer tokens ({@code audience.api.jwt}): the local profile's HS256 {@code localSecret} (never in
+   * {@link #toString()}), the aws profile's {@code jwksUrl} (RS256), the issuer and audience every token must carry.
+   */
+  public record JwtSettings(String localSecret, String jwksUrl, String issuer, String audience, Duration tokenTtl,
+                            Duration maxClockSkew) {
+    /** HS256 wants a key of at least 256 bits. */
+    public static final int MIN_SECRET_BYTES = 32;
+    private static final String PATH = "audience.api.jwt.";
+
+    static JwtSettings from(Config c, String profile) {
+      JwtSettings s = new JwtSettings(c.getString("local-secret"), c.getString("jwks-url").trim(),
+          c.getString("issuer"), c.getString("audience"), c.getDuration("token-ttl"), c.getDuration("max-clock-skew"));
+      if (PROFILE_AWS.equals(profile)) {
+        require(s.jwksUrl().startsWith("https://") || s.jwksUrl().startsWith("http://") || s.jwksUrl().isEmpty(),
+            "jwks-url must be an http(s) URL");
+      } else {
+        require(s.localSecret().getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= MIN_SECRET_BYTES,
+            "local-secret must be at least " + MIN_SECRET_BYTES + " bytes");
+      }
+      require(!s.issuer().isBlank(), "issuer must not be empty");
+      require(!s.audience().isBlank(), "audience must not be empty");
+      require(!s.tokenTtl().isNegative() && !s.tokenTtl().isZero(), "token-ttl must be positive");
+      require(!s.maxClockSkew().isNegative(), "max-clock-skew must not be negative");
+      return s;
+    }
+
+    private static void require(boolean ok, String message) {
+      if (!ok) throw new IllegalArgumentException(PATH + message);
+    }
+
+    @Override
+    public String toString() {
+      return "JwtSettings[localSecret=" + (localSecret.isEmpty() ? "(none)" : "(set)") + ", jwksUrl=" + jwksUrl
+          + ", issuer=" + issuer + ", audience=" + audience + ", tokenTtl=" + tokenTtl + "]";
+    }
+  }
+
+  /** What one API request may ask ({@code audience.api.limits}). */
+  public record ApiLimits(int maxDepth, int maxComplexity, long maxBody, int maxAliases, int maxBatch, int maxTokens,
+                          int maxRuleDepth, int maxPageSize, Duration timeout, int rateLimitRequests,
+                          Duration rateLimitWindow) {
+    private static final String PATH = "audience.api.limits.";
+
+    public static ApiLimits from(Config c) {
+      ApiLimits l = new ApiLimits(c.getInt("max-depth"), c.getInt("max-complexity"), c.getBytes("max-body"),
+          c.getInt("max-aliases"), c.getInt("max-batch"), c.getInt("max-tokens"), c.getInt("max-rule-depth"),
+          c.getInt("max-page-size"), c.getDuration("timeout"), c.getInt("rate-limit.requests"),
+          c.getDuration("rate-limit.window"));
+      for (var e : java.util.Map.of("max-depth", l.maxDepth, "max-complexity", l.maxComplexity, "max-batch",
+          l.maxBatch, "max-tokens", l.maxTokens, "max-rule-depth", l.maxRuleDepth, "max-page-size", l.maxPageSize,
+          "rate-limit.requests", l.rateLimitRequests).entrySet()) {
+        if (e.getValue() < 1) throw new IllegalArgumentException(PATH + e.getKey() + " must be at least 1");
+      }
+      if (l.maxAliases < 0) throw new IllegalArgumentException(PATH + "max-aliases must not be negative");
+      if (l.maxBody < 1) throw new IllegalArgumentException(PATH + "max-body must be positive");
+      if (l.timeout.isNegative() || l.timeout.isZero() || l.rateLimitWindow.isNegative()
+          || l.rateLimitWindow.isZero()) {
+        throw new IllegalArgumentException(PATH + "timeout and rate-limit.window must be positive");
+      }
+      return l;
     }
   }
 

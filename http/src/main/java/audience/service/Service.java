@@ -1,6 +1,8 @@
 package audience.service;
 
 import audience.config.Settings;
+import audience.graphql.ApiBackend;
+import audience.graphql.GraphQlRoutes;
 import audience.http.BookingsRoutes;
 import audience.http.HttpServer;
 import audience.http.MembersRoutes;
@@ -18,7 +20,10 @@ public record Service(AudienceNode node, ServerBinding binding) implements AutoC
           new OpsRoutes(node.wiring().ingestion(), node.dependencies().quarantine()).routes()
               .orElse(new MembersRoutes(node.dependencies().members()).routes())
               .orElse(new SegmentsRoutes(node.wiring().segments()).routes())
-              .orElse(new BookingsRoutes(node.wiring().bookings()).routes()));
+              .orElse(new BookingsRoutes(node.wiring().bookings()).routes())
+              // the API checks a bearer token on every request; the /ops routes above do not (yet)
+              .orElse(GraphQlRoutes.of(ApiBackend.of(node.wiring().ingestion(), node.wiring().segments(),
+                  node.wiring().bookings(), node.dependencies().quarantine()), settings).routes()));
       return new Service(node, binding);
     } catch (RuntimeException e) {
       node.close();
