@@ -169,4 +169,18 @@ class AwsProfileTest {
         .toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     return ((ActorIdentity) answer).getActorRef();
   }
+
+  @Test
+  void theApisTokenVerifierNeedsAJwksUrlOnTheAwsProfileAndBuildsWithOneWithoutNetwork() {
+    Settings missing = awsProfile();
+    assertThat(missing.api().introspection()).as("introspection off on aws").isFalse();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> audience.graphql.TokenVerifier.of(missing.api().jwt(),
+        missing.profile())).hasMessageContaining("audience.api.jwt.jwks-url is required on the aws profile");
+    Settings configured = Settings.load(Map.of("audience.profile", Settings.PROFILE_AWS, "audience.aws.region", REGION,
+        "audience.api.jwt.jwks-url", "https://idp.example.com/.well-known/jwks.json",
+        "audience.api.jwt.issuer", "https://idp.example.com/", "audience.api.jwt.audience", "audience-engine"));
+    assertThat(audience.graphql.TokenVerifier.of(configured.api().jwt(), configured.profile())).isNotNull();
+    assertThat(audience.graphql.TokenVerifier.of(configured.api().jwt(), configured.profile())
+        .verify("not-a-token")).isInstanceOf(audience.graphql.TokenVerifier.Rejected.class);
+  }
 }
