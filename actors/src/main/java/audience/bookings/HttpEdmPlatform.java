@@ -67,6 +67,32 @@ public final class HttpEdmPlatform implements EdmPlatform {
   }
 
   /**
+   * The platform {@code settings} name, or, when none is configured (no base URL or no API key), one that refuses
+   * every call with the reason: the node still starts and ingests, and a booking's upload fails saying what to set.
+   */
+  public static EdmPlatform orUnconfigured(EdmSettings settings) {
+    if (settings.configured()) return create(settings);
+    String reason = "no EDM platform is configured: set audience.bookings.edm.base-url (AUDIENCE_EDM_BASE_URL) and "
+        + "the API key (AUDIENCE_EDM_API_KEY)";
+    return new EdmPlatform() {
+      @Override
+      public CompletionStage<String> createImport(String tag, List<Profile> profiles) {
+        return java.util.concurrent.CompletableFuture.failedFuture(new Refused(reason));
+      }
+
+      @Override
+      public CompletionStage<ImportJob> job(String jobId) {
+        return java.util.concurrent.CompletableFuture.failedFuture(new Refused(reason));
+      }
+
+      @Override
+      public CompletionStage<java.util.Optional<ImportJob>> findByTag(String tag) {
+        return java.util.concurrent.CompletableFuture.failedFuture(new Refused(reason));
+      }
+    };
+  }
+
+  /**
    * A client of the platform that {@code settings} name.
    *
    * @throws IllegalArgumentException when no base URL or no API key is configured

@@ -33,6 +33,7 @@ public final class TokenVerifier {
   private static final Set<String> REQUIRED = Set.of("sub", "exp", "iss", "aud", ROLE_CLAIM);
 
   private final DefaultJWTProcessor<SecurityContext> processor;
+  private final String unconfigured;
 
   /** What a token amounts to. */
   public sealed interface Result permits Verified, Rejected {}
@@ -42,6 +43,12 @@ public final class TokenVerifier {
   public record Rejected(String reason) implements Result {}
 
   private TokenVerifier(DefaultJWTProcessor<SecurityContext> processor, Settings.JwtSettings jwt) {
+    this(processor, jwt, null);
+  }
+
+  /** {@code unconfigured}: the reason every token is refused (no way to verify one is configured); null when one is. */
+  private TokenVerifier(DefaultJWTProcessor<SecurityContext> processor, Settings.JwtSettings jwt, String unconfigured) {
+    this.unconfigured = unconfigured;
     DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(jwt.audience(),
         new JWTClaimsSet.Builder().issuer(jwt.issuer()).build(), REQUIRED);
     claims.setMaxClockSkew((int) jwt.maxClockSkew().toSeconds());
@@ -53,7 +60,9 @@ public final class TokenVerifier {
   public static TokenVerifier of(Settings.JwtSettings jwt, String profile) {
     if (Settings.PROFILE_AWS.equals(profile)) {
       if (jwt.jwksUrl().isEmpty()) {
-        throw new IllegalArgumentException("audience.api.jwt.jwks-url is required on the aws profile");
+        // the node still starts (ingestion, segments and bookings run); the API refuses every request saying why
+        return new TokenVerifier(new DefaultJWTProcessor<>(), jwt, "the API cannot verify tokens: "
+            + "audience.api.jwt.jwks-url (AUDIENCE_API_JWKS_URL) is required on the aws profile");
       }
       try {
         return rs256(JWKSourceBuilder.create(URI.create(jwt.jwksUrl()).toURL()).build(), jwt);
@@ -91,6 +100,7 @@ public final class TokenVerifier {
 
   /** A compact JWT. */
   public Result verify(String token) {
+    if (unconfigured != null) return new Rejected(unconfigured);
     JWTClaimsSet claims;
     try {
       claims = processor.process(token, null);

@@ -124,7 +124,7 @@ public final class Guardian {
     AudienceUploader.AudienceSource source = key -> deps.aws().s3().getObject(g -> g.bucket(r.audiencesBucket())
         .key(key), AsyncResponseTransformer.toBlockingInputStream()).join();
     Settings.UploadSettings u = b.upload();
-    AudienceUploader uploader = new AudienceUploader(source, HttpEdmPlatform.create(b.edm()),
+    AudienceUploader uploader = new AudienceUploader(source, HttpEdmPlatform.orUnconfigured(b.edm()),
         new AudienceUploader.Settings(u.chunkSize(), u.maxAttempts(), u.minBackoff(), u.maxBackoff(),
             u.pollInterval(), u.maxPollInterval()), blocking);
     ManifestStore manifests = new ManifestStore(deps.aws().s3(), r.segmentsBucket());

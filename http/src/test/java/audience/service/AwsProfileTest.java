@@ -171,16 +171,33 @@ class AwsProfileTest {
   }
 
   @Test
-  void theApisTokenVerifierNeedsAJwksUrlOnTheAwsProfileAndBuildsWithOneWithoutNetwork() {
+  void theApiRefusesEveryTokenWithTheReasonWithoutAJwksUrlOnAwsAndBuildsWithOneWithoutNetwork() {
     Settings missing = awsProfile();
     assertThat(missing.api().introspection()).as("introspection off on aws").isFalse();
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> audience.graphql.TokenVerifier.of(missing.api().jwt(),
-        missing.profile())).hasMessageContaining("audience.api.jwt.jwks-url is required on the aws profile");
+    var refusing = audience.graphql.TokenVerifier.of(missing.api().jwt(), missing.profile());
+    assertThat(refusing.verifyHeader(java.util.Optional.of("Bearer a.b.c"))).as("the node starts; the API says why")
+        .isEqualTo(new audience.graphql.TokenVerifier.Rejected("the API cannot verify tokens: "
+            + "audience.api.jwt.jwks-url (AUDIENCE_API_JWKS_URL) is required on the aws profile"));
     Settings configured = Settings.load(Map.of("audience.profile", Settings.PROFILE_AWS, "audience.aws.region", REGION,
         "audience.api.jwt.jwks-url", "https://idp.example.com/.well-known/jwks.json",
         "audience.api.jwt.issuer", "https://idp.example.com/", "audience.api.jwt.audience", "audience-engine"));
     assertThat(audience.graphql.TokenVerifier.of(configured.api().jwt(), configured.profile())).isNotNull();
     assertThat(audience.graphql.TokenVerifier.of(configured.api().jwt(), configured.profile())
         .verify("not-a-token")).isInstanceOf(audience.graphql.TokenVerifier.Rejected.class);
+  }
+
+  @Test
+  void withoutAnEdmPlatformConfiguredTheNodeStillStartsAndUploadsFailWithWhatToSet() {
+    Settings aws = awsProfile();
+    assertThat(aws.bookings().edm().configured()).isFalse();
+    audience.bookings.EdmPlatform edm = audience.bookings.HttpEdmPlatform.orUnconfigured(aws.bookings().edm());
+    assertThat(edm.findByTag("b-1/0").toCompletableFuture()).failsWithin(TIMEOUT)
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .havingCause().isInstanceOf(audience.bookings.EdmPlatform.Refused.class)
+        .withMessageContaining("AUDIENCE_EDM_API_KEY");
+    Settings configured = Settings.load(Map.of("audience.profile", Settings.PROFILE_AWS, "audience.aws.region", REGION,
+        "audience.bookings.edm.base-url", "https://edm.example.com", "audience.bookings.edm.api-key", "k"));
+    assertThat(audience.bookings.HttpEdmPlatform.orUnconfigured(configured.bookings().edm()))
+        .isInstanceOf(audience.bookings.HttpEdmPlatform.class);
   }
 }
