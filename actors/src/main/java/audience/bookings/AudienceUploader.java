@@ -57,8 +57,9 @@ public final class AudienceUploader {
     CompletionStage<Void> attemptFailed(String error);
   }
 
+  /** {@code parallelJobs}: import jobs at the platform at once (their chunks are read one after the other). */
   public record Settings(int chunkSize, int maxAttempts, Duration minBackoff, Duration maxBackoff,
-                         Duration pollInterval, Duration maxPollInterval) {}
+                         Duration pollInterval, Duration maxPollInterval, int parallelJobs) {}
 
   /** The upload as a whole. */
   public record Result(int chunks, long imported, long rejected) {}
@@ -88,9 +89,16 @@ public final class AudienceUploader {
     return CompletableFuture.supplyAsync(() -> run(bookingId, audienceKey, known, progress), blocking);
   }
 
+  /** A chunk whose job is at the platform, not yet known to be done. */
+  private record InFlight(int chunk, String jobId) {}
+
+  /**
+   * Chunks are read in order; up to {@code parallelJobs} of their jobs run at the platform at once (each recorded
+   * before it is polled), and the oldest is awaited before another is created.
+   */
   private Result run(String bookingId, String audienceKey, Map<Integer, Booking.ChunkJob> known, Progress progress) {
-    long imported = 0;
-    long rejected = 0;
+    long[] totals = new long[2];
+    java.util.ArrayDeque<InFlight> inFlight = new java.util.ArrayDeque<>();
     int chunk = 0;
     try (BufferedReader csv = new BufferedReader(new InputStreamReader(source.open(audienceKey),
         StandardCharsets.UTF_8))) {
@@ -98,26 +106,33 @@ public final class AudienceUploader {
       for (List<Profile> rows = next(csv); !rows.isEmpty(); rows = next(csv), chunk++) {
         Booking.ChunkJob job = known.get(chunk);
         if (job != null && job.done()) {
-          imported += job.imported();
-          rejected += job.rejected();
+          totals[0] += job.imported();
+          totals[1] += job.rejected();
           continue;
         }
+        if (inFlight.size() >= settings.parallelJobs()) settle(bookingId, inFlight.poll(), progress, totals);
         String jobId = job != null ? job.jobId() : createOnce(bookingId + "/" + chunk, rows, progress);
         if (job == null) progress.jobCreated(chunk, jobId).toCompletableFuture().join();
-        ImportJob done = awaitJob(jobId, progress);
-        if (done.status() == EdmPlatform.Status.FAILED) {
-          throw new UploadFailed("import job " + jobId + " of chunk " + chunk + " failed on the platform");
-        }
-        progress.chunkImported(chunk, done.imported(), done.rejected()).toCompletableFuture().join();
-        log.info("booking {}: chunk {} imported by job {} ({} rows, {} rejected)", bookingId, chunk, jobId,
-            done.imported(), done.rejected());
-        imported += done.imported();
-        rejected += done.rejected();
+        inFlight.add(new InFlight(chunk, jobId));
       }
+      while (!inFlight.isEmpty()) settle(bookingId, inFlight.poll(), progress, totals);
     } catch (IOException e) {
       throw new UncheckedIOException("reading audience " + audienceKey, e);
     }
-    return new Result(chunk, imported, rejected);
+    return new Result(chunk, totals[0], totals[1]);
+  }
+
+  /** Awaits a chunk's job and records its counts; a job that ends failed fails the upload. */
+  private void settle(String bookingId, InFlight f, Progress progress, long[] totals) {
+    ImportJob done = awaitJob(f.jobId(), progress);
+    if (done.status() == EdmPlatform.Status.FAILED) {
+      throw new UploadFailed("import job " + f.jobId() + " of chunk " + f.chunk() + " failed on the platform");
+    }
+    progress.chunkImported(f.chunk(), done.imported(), done.rejected()).toCompletableFuture().join();
+    log.info("booking {}: chunk {} imported by job {} ({} rows, {} rejected)", bookingId, f.chunk(), f.jobId(),
+        done.imported(), done.rejected());
+    totals[0] += done.imported();
+    totals[1] += done.rejected();
   }
 
   /** The chunk's job: the one already tagged for it, else a new one. */

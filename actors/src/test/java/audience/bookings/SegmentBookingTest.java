@@ -54,6 +54,8 @@ class SegmentBookingTest {
   private static final int CHUNK = 3;
   private static final int MAX_ATTEMPTS = 4;
   private static final int MEMBERS = 8;
+  /** Two import jobs at the platform at once: chunks overlap, and a restart finds more than one job recorded. */
+  private static final int PARALLEL_JOBS = 2;
 
   private ActorTestKit testKit;
   private PersistenceTestKit journal;
@@ -179,7 +181,7 @@ class SegmentBookingTest {
     };
     AudienceUploader uploader = new AudienceUploader(key -> new ByteArrayInputStream(csv()), edm,
         new AudienceUploader.Settings(CHUNK, MAX_ATTEMPTS, Duration.ofMillis(5), Duration.ofMillis(20),
-            Duration.ofMillis(5), Duration.ofMillis(20)), blocking);
+            Duration.ofMillis(5), Duration.ofMillis(20), PARALLEL_JOBS), blocking);
     return new SegmentBooking.Dependencies(id -> CompletableFuture.completedFuture(Optional.ofNullable(segments.get(id))),
         audiences, uploader, b -> {
           notified.add(b);

@@ -99,6 +99,8 @@ class BookingCrashIT {
     props.put("audience.segments.stream.reader.idle-poll", "100ms");
     props.put("audience.bookings.creator.zone", "UTC");
     props.put("audience.bookings.upload.chunk-size", String.valueOf(CHUNK_SIZE));
+    // one job at a time, so that each kill lands between two known chunks (parallel jobs: SegmentBookingTest)
+    props.put("audience.bookings.upload.parallel-jobs", "1");
     props.put("audience.bookings.upload.poll-interval", "100ms");
     props.put("audience.bookings.upload.max-poll-interval", "200ms");
     // the new process finds the booking to resume by the periodic wake

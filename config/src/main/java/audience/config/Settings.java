@@ -457,14 +457,17 @@ public record Settings(
 
   /** How an audience file is uploaded to the EDM platform ({@code audience.bookings.upload}). */
   public record UploadSettings(int chunkSize, int maxAttempts, Duration minBackoff, Duration maxBackoff,
-                               Duration pollInterval, Duration maxPollInterval) {
+                               Duration pollInterval, Duration maxPollInterval, int parallelJobs) {
     /** The platform takes at most this many profiles per import job (docs/edm-platform.md). */
     public static final int MAX_CHUNK = 10_000;
 
     static UploadSettings from(Config c) {
       UploadSettings s = new UploadSettings(c.getInt("chunk-size"), c.getInt("max-attempts"),
           c.getDuration("min-backoff"), c.getDuration("max-backoff"), c.getDuration("poll-interval"),
-          c.getDuration("max-poll-interval"));
+          c.getDuration("max-poll-interval"), c.getInt("parallel-jobs"));
+      if (s.parallelJobs() < 1) {
+        throw new IllegalArgumentException("audience.bookings.upload.parallel-jobs must be at least 1");
+      }
       if (s.chunkSize() < 1 || s.chunkSize() > MAX_CHUNK) {
         throw new IllegalArgumentException("audience.bookings.upload.chunk-size must be 1.." + MAX_CHUNK);
       }

@@ -126,7 +126,7 @@ public final class Guardian {
     Settings.UploadSettings u = b.upload();
     AudienceUploader uploader = new AudienceUploader(source, HttpEdmPlatform.orUnconfigured(b.edm()),
         new AudienceUploader.Settings(u.chunkSize(), u.maxAttempts(), u.minBackoff(), u.maxBackoff(),
-            u.pollInterval(), u.maxPollInterval()), blocking);
+            u.pollInterval(), u.maxPollInterval(), u.parallelJobs()), blocking);
     ManifestStore manifests = new ManifestStore(deps.aws().s3(), r.segmentsBucket());
     SegmentLookup lookup = segmentId -> manifests.latest().thenCompose(latest -> latest.isEmpty()
         ? CompletableFuture.completedFuture(Optional.<SegmentLookup.Bookable>empty())
