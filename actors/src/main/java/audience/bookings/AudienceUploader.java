@@ -1,5 +1,7 @@
 package audience.bookings;
 
+import audience.store.Retrying;
+
 import audience.bookings.EdmPlatform.ImportJob;
 import audience.bookings.EdmPlatform.Profile;
 import org.slf4j.Logger;
@@ -19,7 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
 /**
@@ -172,9 +173,7 @@ public final class AudienceUploader {
   }
 
   private Duration backoff(int attempt) {
-    long capped = Math.min(settings.minBackoff().toMillis() << Math.min(attempt - 1, 20),
-        settings.maxBackoff().toMillis());
-    return Duration.ofMillis(capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1));
+    return Retrying.backoff(settings.minBackoff(), settings.maxBackoff(), attempt);
   }
 
   private static Duration min(Duration a, Duration b) {

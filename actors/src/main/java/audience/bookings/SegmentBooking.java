@@ -1,5 +1,7 @@
 package audience.bookings;
 
+import audience.store.Retrying;
+
 import audience.CborSerializable;
 import audience.bookings.Booking.Status;
 import org.apache.pekko.Done;
@@ -40,7 +42,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The bookings of one segment (entity key and persistence id {@code SegmentBooking}, entity id = segment id), each
@@ -495,9 +496,7 @@ public final class SegmentBooking extends EventSourcedBehaviorWithEnforcedReplie
   }
 
   private Duration backoff(int attempt) {
-    long capped = Math.min(deps.policy().minBackoff().toMillis() << Math.min(attempt - 1, 20),
-        deps.policy().maxBackoff().toMillis());
-    return Duration.ofMillis(capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1));
+    return Retrying.backoff(deps.policy().minBackoff(), deps.policy().maxBackoff(), attempt);
   }
 
   /** The outbox's last effect: the notification of uploaded or failed, until {@link NotificationSent}. */

@@ -63,6 +63,7 @@ public final class SegmentGenerator extends EventSourcedBehaviorWithEnforcedRepl
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "SegmentGenerator");
   private static final Logger log = LoggerFactory.getLogger(SegmentGenerator.class);
   private static final String STEP_TIMER = "step";
+  private static final String ROW_TIMER = "row";
   private static final double PERSIST_RESTART_JITTER = 0.2;
 
   /** Registers the entity with sharding on this node. */
@@ -88,7 +89,7 @@ public final class SegmentGenerator extends EventSourcedBehaviorWithEnforcedRepl
   // ---- protocol
 
   public sealed interface Command extends CborSerializable
-      permits Generate, Regenerate, GetStatus, Wake, Scanned, StepFailed, Check, Checked, ManifestDone {}
+      permits Generate, Regenerate, GetStatus, Wake, Scanned, StepFailed, Check, Checked, ManifestDone, RowWritten, WriteRow {}
 
   /** The run is done: generate its segments (once; a repeat is answered with the generation as it stands). */
   public record Generate(IngestionDone done, ActorRef<StatusReply<View>> replyTo) implements Command {}
@@ -113,6 +114,12 @@ public final class SegmentGenerator extends EventSourcedBehaviorWithEnforcedRepl
   record Checked(List<SegmentRow> rows, boolean complete) implements Command {}
 
   record ManifestDone(String manifestKey, boolean latest, String retired) implements Command {}
+
+  /** The generation row was written ({@code error} null) or not: then it is written again after a backoff. */
+  record RowWritten(String error) implements Command {}
+
+  /** Timer: write the generation row again (the last write failed). */
+  record WriteRow() implements Command {}
 
   /**
    * A generation as operators see it; {@code runId} null for no generation. {@code doneToManifestMs}: from the run's
@@ -257,6 +264,18 @@ public final class SegmentGenerator extends EventSourcedBehaviorWithEnforcedRepl
         .onCommand(Check.class, (s, c) -> Effect().noReply())
         .onCommand(Checked.class, (s, c) -> Effect().noReply())
         .onCommand(ManifestDone.class, (s, c) -> Effect().noReply());
+    b.forAnyState().onCommand(RowWritten.class, (s, c) -> {
+      if (c.error() != null) {
+        Duration backoff = deps.settings().generator().retryBackoff();
+        log.warn("segments of run {}: generation row not written, writing it again in {}: {}", runId, backoff,
+            c.error());
+        timers.startSingleTimer(ROW_TIMER, new WriteRow(), backoff);
+      }
+      return Effect().noReply();
+    }).onCommand(WriteRow.class, (s, c) -> {
+      if (s.request() != null) recordPhase(s);
+      return Effect().noReply();
+    });
     return b.build();
   }
 
@@ -414,11 +433,14 @@ public final class SegmentGenerator extends EventSourcedBehaviorWithEnforcedRepl
     return java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(nanos);
   }
 
+  /**
+   * The generation's row, written until it succeeds: every node wakes unfinished generations from these rows, so a
+   * lost write would leave a generation interrupted by a crash asleep for good.
+   */
   private void recordPhase(State s) {
-    deps.store().putGeneration(new GenerationRow(s.request().generationId(), runId, s.phase().wire(), s.segments(),
-        s.manifestKey(), deps.clock().instant())).whenComplete((ok, error) -> {
-          if (error != null) log.warn("segments of run {}: generation row not written: {}", runId, error.toString());
-        });
+    ctx.pipeToSelf(deps.store().putGeneration(new GenerationRow(s.request().generationId(), runId, s.phase().wire(),
+            s.segments(), s.manifestKey(), deps.clock().instant())),
+        (ok, error) -> new RowWritten(error == null ? null : error.toString()));
   }
 
   private View view(State s) {

@@ -65,22 +65,7 @@ class BookingCreatorTest {
   }
 
   private ActorRef<BookingCreator.Command> spawn() {
-    Clock clock = new Clock() {
-      @Override
-      public ZoneId getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return now.get();
-      }
-    };
+    Clock clock = new SettableClock(now);
     return testKit.spawn(BookingCreator.create(new BookingCreator.Dependencies(SCHEDULE, () -> listing.get(),
         generated::add, Duration.ofMillis(50), clock)));
   }

@@ -157,22 +157,7 @@ class SegmentBookingTest {
   }
 
   private SegmentBooking.Dependencies deps() {
-    Clock clock = new Clock() {
-      @Override
-      public ZoneId getZone() {
-        return ZONE;
-      }
-
-      @Override
-      public Clock withZone(ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return now.get();
-      }
-    };
+    Clock clock = new SettableClock(now);
     SegmentBooking.AudienceWriter audiences = (bookingId, metadataKey) -> {
       Supplier<RuntimeException> f = audienceFailures.poll();
       return f != null ? CompletableFuture.failedFuture(f.get())

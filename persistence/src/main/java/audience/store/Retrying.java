@@ -44,9 +44,19 @@ public final class Retrying {
    * part of the other half), so that callers throttled together do not come back together.
    */
   public static <T> CompletableFuture<T> after(Retry retry, int n, Supplier<CompletableFuture<T>> next) {
-    long backoff = retry.backoff(n).toMillis();
-    long delay = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+    long delay = jittered(retry.backoff(n)).toMillis();
     return CompletableFuture.supplyAsync(next, CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS))
         .thenCompose(Function.identity());
+  }
+
+  /** "Equal jitter" of {@code backoff}: half of it plus a random part of the other half. */
+  public static java.time.Duration jittered(java.time.Duration backoff) {
+    long ms = backoff.toMillis();
+    return java.time.Duration.ofMillis(ms / 2 + ThreadLocalRandom.current().nextLong(ms / 2 + 1));
+  }
+
+  /** The jittered exponential backoff of attempt {@code n} (1-based) from {@code min}, capped at {@code max}. */
+  public static java.time.Duration backoff(java.time.Duration min, java.time.Duration max, int n) {
+    return jittered(new Retry(Integer.MAX_VALUE, min, max).backoff(n));
   }
 }
