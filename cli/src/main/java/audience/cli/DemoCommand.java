@@ -27,7 +27,7 @@ final class DemoCommand implements Callable<Integer> {
     Path home = Path.of("run", "demo-" + Instant.now().toEpochMilli());
     try (DevStack devstack = DevStack.start(DevStack.Options.transientIn(home)
         .withHeapMb(Local.devstackHeapMbFor(data.files)));
-         Service service = Service.start(Local.settings(devstack, data.serviceSettings(Map.of("audience.http.port", 0))))) {
+         Service service = Service.start(Local.settings(devstack, data.serviceSettings(Map.of("audience.http.port", 0, "pekko.management.http.port", 0))))) {
       GeneratorSpec spec = data.spec(service.node().settings().resources().rawBucket());
       ObjectNode summary = DemoRun.run(service.node(), spec, "demo-" + home.getFileName(), null);
       ObjectMapper json = new ObjectMapper();

@@ -1,6 +1,8 @@
 package audience.cli;
 
 import audience.local.Local;
+import audience.config.Settings;
+import audience.service.Logging;
 import audience.service.Service;
 import audience.service.Shutdown;
 import picocli.CommandLine.Command;
@@ -22,9 +24,12 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Map<String, Object> extra = httpPort == null ? Map.of() : Map.of("audience.http.port", httpPort);
-    Service service = Service.start(Local.settings(devstackHome, extra));
+    Settings settings = Local.settings(devstackHome, extra);
+    Logging.apply(settings.logging());
+    Service service = Service.start(settings);
     Shutdown shutdown = Shutdown.onSignal(service);
-    System.err.println("serving on " + service.url() + "/ops (Ctrl-C to stop)");
+    System.err.println("serving on " + service.url() + "/ops" + service.management()
+        .map(m -> ", management on " + m).orElse("") + " (Ctrl-C to stop)");
     shutdown.await();
     return 0;
   }

@@ -36,10 +36,17 @@ public final class ServiceProcess implements AutoCloseable {
   public static final String EXTRA_JAVA_OPTS = "AUDIENCE_SERVICE_JAVA_OPTS";
 
   private final Process process;
+  private final Path managementPortFile;
   private volatile int port;
 
-  private ServiceProcess(Process process) {
+  private ServiceProcess(Process process, Path managementPortFile) {
     this.process = process;
+    this.managementPortFile = managementPortFile;
+  }
+
+  /** Where the child writes its Pekko Management port (it binds any free one). */
+  private static Path managementPortFile(Path log) {
+    return log.toAbsolutePath().resolveSibling(log.getFileName() + ".management-port");
   }
 
   /**
@@ -57,17 +64,20 @@ public final class ServiceProcess implements AutoCloseable {
     Files.createDirectories(log.toAbsolutePath().getParent());
     Path portFile = log.toAbsolutePath().resolveSibling(log.getFileName() + ".port");
     Files.deleteIfExists(portFile);
+    Files.deleteIfExists(managementPortFile(log));
     Map<String, Object> settings = new TreeMap<>(Local.endpoints(DevStack.Endpoints.read(
         devstackHome.resolve("endpoints.json"))));
     settings.put("audience.profile", Settings.PROFILE_LOCAL);
     settings.put("audience.http.port", 0);
     settings.put("audience.http.port-file", portFile.toString());
+    settings.put("pekko.management.http.port", 0);
+    settings.put("audience.management.port-file", managementPortFile(log).toString());
     settings.putAll(properties);
     settings.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
     cmd.addAll(List.of("-cp", absoluteClassPath(), ServiceMain.class.getName()));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-    ServiceProcess service = new ServiceProcess(p);
+    ServiceProcess service = new ServiceProcess(p, managementPortFile(log));
     service.awaitHealthy(portFile, log);
     return service;
   }
@@ -108,6 +118,11 @@ public final class ServiceProcess implements AutoCloseable {
 
   public String url() {
     return "http://127.0.0.1:" + port;
+  }
+
+  /** The child's Pekko Management base URL (/ready, /alive, /cluster/members); written once the service serves. */
+  public String managementUrl() throws IOException {
+    return "http://127.0.0.1:" + Files.readString(managementPortFile).trim();
   }
 
   public long pid() {

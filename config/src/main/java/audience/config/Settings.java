@@ -29,6 +29,8 @@ public record Settings(
     TriggerSettings trigger,
     HttpSettings http,
     ApiSettings api,
+    ManagementSettings management,
+    LoggingSettings logging,
     Config config) {
 
   public static final String PROFILE_LOCAL = "local";
@@ -87,6 +89,8 @@ public record Settings(
         TriggerSettings.from(a.getConfig("trigger")),
         HttpSettings.from(a.getConfig("http")),
         ApiSettings.from(a.getConfig("api"), a.getString("profile")),
+        ManagementSettings.from(a.getConfig("management")),
+        LoggingSettings.from(a.getConfig("logging")),
         c);
   }
 
@@ -607,4 +611,32 @@ public record Settings(
     }
   }
 
+  /**
+   * Pekko Management ({@code audience.management}; its port and health-check settings are under
+   * {@code pekko.management}): whether the node starts it, the file it writes the bound port to (for a node on
+   * port 0), and how long one readiness probe of a dependency may take.
+   */
+  public record ManagementSettings(boolean enabled, String portFile, Duration probeTimeout) {
+    static ManagementSettings from(Config c) {
+      ManagementSettings m = new ManagementSettings(c.getBoolean("enabled"), c.getString("port-file"),
+          c.getDuration("probe-timeout"));
+      if (m.probeTimeout.isNegative() || m.probeTimeout.isZero()) {
+        throw new IllegalArgumentException("audience.management.probe-timeout must be positive");
+      }
+      return m;
+    }
+  }
+
+  /** How the service logs ({@code audience.logging}): {@code text} lines, or one JSON object per line. */
+  public record LoggingSettings(Format format) {
+    public enum Format { TEXT, JSON }
+
+    static LoggingSettings from(Config c) {
+      String f = c.getString("format");
+      for (Format v : Format.values()) {
+        if (v.name().equalsIgnoreCase(f)) return new LoggingSettings(v);
+      }
+      throw new IllegalArgumentException("audience.logging.format must be text or json, not '" + f + "'");
+    }
+  }
 }

@@ -26,7 +26,7 @@ public final class HttpServer {
   private HttpServer() {}
 
   /** Written whole, then renamed: a reader never sees half a number. */
-  private static void writePortFile(Path file, int port) throws IOException {
+  public static void writePortFile(Path file, int port) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     Files.writeString(tmp, Integer.toString(port));
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -9,7 +9,10 @@ import audience.store.QuarantineStore;
 import audience.store.RunStore;
 import audience.store.BookingStore;
 import audience.store.SegmentStore;
+import org.apache.pekko.actor.BootstrapSetup;
+import org.apache.pekko.actor.setup.ActorSystemSetup;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.management.javadsl.ReadinessCheckSetup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +55,11 @@ public final class AudienceNode implements AutoCloseable {
           new SegmentStore(aws.dynamo(), r.segmentsTable(), settings.segments().stream().retry()),
           new BookingStore(aws.dynamo(), r.bookingsTable(), settings.ingestion().retry()), Clock.systemUTC());
       CompletableFuture<Guardian.Wiring> ready = new CompletableFuture<>();
-      ActorSystem<Void> system = ActorSystem.create(Guardian.create(deps, ready), "audience", settings.config());
+      // Readiness (Pekko Management's GET /ready) probes the node's own clients: given to the system as a setup.
+      ActorSystemSetup setup = ActorSystemSetup.create(BootstrapSetup.create(settings.config()),
+          ReadinessCheckSetup.create(classic -> Readiness.checks(Readiness.probes(aws, r),
+              settings.management().probeTimeout())));
+      ActorSystem<Void> system = ActorSystem.create(Guardian.create(deps, ready), "audience", setup);
       Guardian.Wiring wiring = ready.get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       log.info("node up: profile {}, cluster address {}", settings.profile(), system.address());
       return new AudienceNode(settings, aws, deps, system, wiring);

@@ -9,9 +9,12 @@ import audience.http.MembersRoutes;
 import audience.http.SegmentsRoutes;
 import audience.http.OpsRoutes;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.Uri;
 
-/** A service node with its HTTP endpoints. */
-public record Service(AudienceNode node, ServerBinding binding) implements AutoCloseable {
+import java.util.Optional;
+
+/** A service node with its HTTP endpoints and, when enabled, Pekko Management on its own port. */
+public record Service(AudienceNode node, ServerBinding binding, Optional<Uri> management) implements AutoCloseable {
 
   public static Service start(Settings settings) {
     AudienceNode node = AudienceNode.start(settings);
@@ -24,7 +27,7 @@ public record Service(AudienceNode node, ServerBinding binding) implements AutoC
               // the API checks a bearer token on every request; the /ops routes above do not (yet)
               .orElse(GraphQlRoutes.of(ApiBackend.of(node.wiring().ingestion(), node.wiring().segments(),
                   node.wiring().bookings(), node.dependencies().quarantine()), settings).routes()));
-      return new Service(node, binding);
+      return new Service(node, binding, Management.start(node.system(), settings.management()));
     } catch (RuntimeException e) {
       node.close();
       throw e;

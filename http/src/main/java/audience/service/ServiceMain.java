@@ -11,9 +11,12 @@ public final class ServiceMain {
   private ServiceMain() {}
 
   public static void main(String[] args) throws Exception {
-    Service service = Service.start(Settings.load());
+    Settings settings = Settings.load();
+    Logging.apply(settings.logging());
+    Service service = Service.start(settings);
     Shutdown shutdown = Shutdown.onSignal(service);
-    System.err.println("serving on " + service.url() + "/ops (profile " + service.node().settings().profile() + ")");
+    System.err.println("serving on " + service.url() + "/ops" + service.management()
+        .map(m -> ", management on " + m).orElse("") + " (profile " + settings.profile() + ")");
     shutdown.await();
   }
 }

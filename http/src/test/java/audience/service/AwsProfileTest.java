@@ -139,6 +139,20 @@ class AwsProfileTest {
   }
 
   @Test
+  void managementStartsOnEveryInterfaceAndAnswersLivenessWithTheAwsConfiguration() throws Exception {
+    Settings settings = Settings.load(Map.of("audience.profile", Settings.PROFILE_AWS, "audience.aws.region", REGION,
+        "pekko.management.http.port", 0));
+    assertThat(settings.config().getString("pekko.management.http.bind-hostname")).isEqualTo("0.0.0.0");
+    assertThat(settings.config().getBoolean("pekko.management.http.route-providers-read-only")).isTrue();
+    testKit = ActorTestKit.create("aws-management", settings.config());
+    var uri = Management.start(testKit.system(), settings.management()).orElseThrow();
+    var alive = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + uri.port() + "/alive")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(alive.statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void theLocalProfileKeepsTheEmulatorEndpointAndTestCredentials() {
     Settings settings = Settings.load(Map.of("audience.profile", Settings.PROFILE_LOCAL,
         "audience.aws.endpoints.dynamodb", EMULATOR_DYNAMODB));

@@ -47,6 +47,7 @@ public final class TestNodes {
     }
     m.putAll(resourceProperties(namespace));
     m.put("audience.trigger.wait-time", "1s");
+    m.put("pekko.management.http.port", 0); // any free port: tests start several nodes at once
     m.put("audience.segments.stream.shards", TEST_STREAM_SHARDS);
     m.putAll(extra);
     return Settings.load(m);
