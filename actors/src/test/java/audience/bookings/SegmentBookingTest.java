@@ -242,6 +242,28 @@ class SegmentBookingTest {
   }
 
   @Test
+  void aLogLineOfTheEntityCarriesItsPersistenceIdInTheMdcForTheJsonLogs() {
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(SegmentBooking.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+        new ch.qos.logback.core.read.ListAppender<>();
+    lines.start();
+    logger.addAppender(lines);
+    try {
+      String seg = segment(true);
+      Booking booked = book(spawn(seg), "mdc", TODAY.plusDays(2)).getValue();
+      testKit.createTestProbe().awaitAssert(TIMEOUT, () -> {
+        assertThat(List.copyOf(lines.list)).filteredOn(e -> e.getFormattedMessage().contains(booked.bookingId()))
+            .isNotEmpty().allSatisfy(e -> assertThat(e.getMDCPropertyMap())
+                .containsEntry("persistenceId", SegmentBooking.TYPE_KEY.name() + "|" + seg));
+        return null;
+      });
+    } finally {
+      logger.detachAppender(lines);
+    }
+  }
+
+  @Test
   void illegalBookingsAreRefusedWithTheReason() {
     String seg = segment(true);
     ActorRef<SegmentBooking.Command> entity = spawn(seg);
