@@ -358,8 +358,9 @@ public final class SegmentBooking extends EventSourcedBehaviorWithEnforcedReplie
     String bookingId = BookingRules.bookingId(segmentId, book.sendDate(), state.bookedOn(book.sendDate()));
     return persist(new BookingRequested(bookingId, book.campaign(), book.sendDate(), book.requestedBy(),
             segment.generationId(), segment.metadataKey(), now()))
-        .thenRun(s -> log.info("booking {} of segment {} requested by {} for {} ({})", bookingId, segmentId,
-            book.requestedBy(), book.sendDate(), book.campaign()))
+        // not who asked: a token's subject may be an address (the read model keeps it, logs do not)
+        .thenRun(s -> log.info("booking {} of segment {} requested for {} ({})", bookingId, segmentId,
+            book.sendDate(), book.campaign()))
         .thenReply(book.replyTo(), s -> StatusReply.success(s.get(bookingId)));
   }
 
