@@ -224,7 +224,7 @@ public final class ApiBenchmark {
   private Map<String, Object> settingsReport(ZoneOffset creatorZone, LocalDate firstSendDate) {
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("rate_limit_requests", BENCH_RATE_LIMIT);
-    s.put("rate_limit_window", settings.api().limits().rateLimitWindow().toString());
+    s.put("rate_limit_window_s", settings.api().limits().rateLimitWindow().toSeconds());
     s.put("tokens", "one booker token per connection (" + SUBJECT_PREFIX + "0.." + (o.connections() - 1) + ")");
     s.put("http", "HTTP/1.1, one java.net.http.HttpClient (one connection) per connection, one request in flight");
     s.put("mix", MIX.stream().map(ApiOperation::wire).toList());

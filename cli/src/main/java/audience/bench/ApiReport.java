@@ -109,9 +109,9 @@ record ApiReport(ApiBenchmark.Options options, Setup setup, ApiLoad.Phase mix, A
   }
 
   private static void stats(ObjectNode out, ApiSamples s, long windowMs) {
-    out.put("requests", s.requests());
-    headline(out, s, windowMs);
-    out.put("p90_ms", ms(s.percentileMs(P90))).put("max_ms", ms(s.maxMs()));
+    out.put("requests", s.requests()).put("requests_per_s", perSecond(s.requests(), windowMs))
+        .put("p50_ms", ms(s.percentileMs(P50))).put("p90_ms", ms(s.percentileMs(P90)))
+        .put("p99_ms", ms(s.percentileMs(P99))).put("max_ms", ms(s.maxMs())).put("errors", s.errorCount());
     out.set("error_codes", JSON.valueToTree(new java.util.TreeMap<>(s.errors())));
     out.put("skipped", s.skipped());
   }
