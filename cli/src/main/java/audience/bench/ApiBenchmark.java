@@ -21,6 +21,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -260,7 +261,7 @@ public final class ApiBenchmark {
         String phase = run.path("phase").asText("");
         if (!phase.isEmpty() && !phase.equals(lastPhase)) {
           lastPhase = phase;
-          Progress.log("run %s: %s", runId, phase.toLowerCase(java.util.Locale.ROOT));
+          Progress.log("run %s: %s", runId, phase.toLowerCase(Locale.ROOT));
         }
         if (manifest.path("sourceRunId").asText("").equals(runId)) {
           Progress.log("manifest of generation %s: %d segments", manifest.path("generationId").asText(),

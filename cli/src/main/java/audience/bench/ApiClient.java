@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
@@ -44,7 +45,7 @@ final class ApiClient {
       try {
         return body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
       } catch (IOException notJson) {
-        return JSON.createObjectNode().put("unreadable", new String(body, java.nio.charset.StandardCharsets.UTF_8));
+        return JSON.createObjectNode().put("unreadable", new String(body, StandardCharsets.UTF_8));
       }
     }
   }

@@ -9,6 +9,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +45,7 @@ final class ApiLoad {
               String campaign) {
     Plan {
       if (pageCursors.isEmpty() || segmentIds.isEmpty()) throw new IllegalArgumentException("nothing to read or book");
-      pageCursors = java.util.Collections.unmodifiableList(new ArrayList<>(pageCursors)); // the first is null
+      pageCursors = Collections.unmodifiableList(new ArrayList<>(pageCursors)); // the first is null: List.copyOf refuses it
       segmentIds = List.copyOf(segmentIds);
     }
   }
@@ -84,10 +85,6 @@ final class ApiLoad {
     for (int i = 0; i < tokens.size(); i++) {
       connections.add(new Connection(i, new ApiClient(endpoint, tokens.get(i), requestTimeout)));
     }
-  }
-
-  int connections() {
-    return connections.size();
   }
 
   /** Runs every connection round {@code cycle} for {@code warmup} then {@code measure}; what the window measured. */

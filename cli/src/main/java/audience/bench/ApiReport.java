@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The figures of one {@link ApiBenchmark} run and the one place that turns them into the result JSON: per operation
@@ -28,6 +29,7 @@ record ApiReport(ApiBenchmark.Options options, Setup setup, ApiLoad.Phase mix, A
   static final double P99 = 99;
   private static final int MS_DECIMALS = 2;
   private static final int RATE_DECIMALS = 1;
+  private static final double MILLIS_PER_SECOND = 1000.0;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
@@ -112,14 +114,14 @@ record ApiReport(ApiBenchmark.Options options, Setup setup, ApiLoad.Phase mix, A
     out.put("requests", s.requests()).put("requests_per_s", perSecond(s.requests(), windowMs))
         .put("p50_ms", ms(s.percentileMs(P50))).put("p90_ms", ms(s.percentileMs(P90)))
         .put("p99_ms", ms(s.percentileMs(P99))).put("max_ms", ms(s.maxMs())).put("errors", s.errorCount());
-    out.set("error_codes", JSON.valueToTree(new java.util.TreeMap<>(s.errors())));
+    out.set("error_codes", JSON.valueToTree(new TreeMap<>(s.errors())));
     out.put("skipped", s.skipped());
   }
 
   /** {@code count} per second over a window of {@code windowMs}, to one decimal; null for an empty window. */
   static Double perSecond(long count, long windowMs) {
     if (windowMs <= 0) return null;
-    return round(count * 1000.0 / windowMs, RATE_DECIMALS);
+    return round(count * MILLIS_PER_SECOND / windowMs, RATE_DECIMALS);
   }
 
   /** Milliseconds to two decimals; null stays null. */
