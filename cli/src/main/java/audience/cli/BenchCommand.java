@@ -14,7 +14,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-    subcommands = {BenchIngest.class, BenchSegments.class, BenchBookings.class})
+    subcommands = {BenchIngest.class, BenchSegments.class, BenchBookings.class, BenchApi.class})
 final class BenchCommand {
   private static final DateTimeFormatter HOME_STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
