@@ -1,0 +1,56 @@
+package audience.graphql;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * Answers of a read kept for a short time, per key: concurrent readers of a missing or expired key share one call
+ * (no stampede on the read model when many browsers ask for the same page), and a failed call is not kept (the
+ * next reader calls again). A {@code ttl} of zero keeps nothing. The keys must be few (a generation and a filter):
+ * entries are replaced when they expire, never evicted by size.
+ */
+final class ReadCache<K, V> {
+  private record Entry<V>(CompletableFuture<V> value, Instant expires) {}
+
+  private final Duration ttl;
+  private final Clock clock;
+  private final ConcurrentHashMap<K, Entry<V>> entries = new ConcurrentHashMap<>();
+
+  ReadCache(Duration ttl, Clock clock) {
+    this.ttl = ttl;
+    this.clock = clock;
+  }
+
+  CompletionStage<V> get(K key, Supplier<CompletionStage<V>> read) {
+    if (ttl.isZero()) return read.get();
+    Instant now = clock.instant();
+    boolean[] mine = {false};
+    Entry<V> entry = entries.compute(key, (k, old) -> {
+      if (old != null && now.isBefore(old.expires())) return old;
+      mine[0] = true;
+      return new Entry<>(new CompletableFuture<>(), now.plus(ttl));
+    });
+    if (mine[0]) {
+      CompletionStage<V> call;
+      try {
+        call = read.get();
+      } catch (RuntimeException e) {
+        call = CompletableFuture.failedFuture(e);
+      }
+      call.whenComplete((v, error) -> {
+        if (error != null) {
+          entries.remove(key, entry);
+          entry.value().completeExceptionally(error);
+        } else {
+          entry.value().complete(v);
+        }
+      });
+    }
+    return entry.value().copy();
+  }
+}
