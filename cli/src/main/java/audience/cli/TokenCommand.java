@@ -1,8 +1,8 @@
 package audience.cli;
 
 import audience.config.Settings;
-import audience.graphql.Role;
-import audience.graphql.TokenIssuer;
+import audience.auth.Role;
+import audience.auth.TokenIssuer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

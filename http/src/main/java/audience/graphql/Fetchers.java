@@ -1,5 +1,6 @@
 package audience.graphql;
 
+import audience.auth.Caller;
 import audience.bookings.Booking;
 import audience.graphql.Views.BookingNode;
 import audience.graphql.Views.BookingPayload;

@@ -1,5 +1,7 @@
 package audience.graphql;
 
+import audience.auth.Caller;
+import audience.auth.Role;
 import audience.config.Settings;
 import graphql.ExecutionInput;
 import graphql.ExecutionResult;

@@ -1,5 +1,7 @@
 package audience.graphql;
 
+import audience.auth.Caller;
+import audience.auth.TokenVerifier;
 import audience.config.Settings;
 import audience.http.JsonSupport;
 import com.fasterxml.jackson.core.type.TypeReference;

@@ -1,5 +1,6 @@
 package audience.http;
 
+import audience.auth.Caller;
 import audience.bookings.Bookings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,6 +24,7 @@ import java.util.regex.Pattern;
  * <pre>
  * GET  /ops/bookings?status=S&amp;segment=ID   bookings from the read model
  * POST /ops/bookings                          {"segmentId", "campaign", "sendDate": "YYYY-MM-DD", "requestedBy"?}
+ *                                             (requestedBy: the caller's token subject unless given)
  * GET  /ops/bookings/{id}                     one booking as its entity has it (lifecycle, chunks, counts)
  * POST /ops/bookings/{id}/cancel              before its upload starts
  * POST /ops/bookings/run-creator              the booking creator, now
@@ -33,7 +35,6 @@ import java.util.regex.Pattern;
 public final class BookingsRoutes extends AllDirectives {
   private static final Pattern BOOKING_ID = Pattern.compile("b-[0-9a-f]{20}");
   private static final int MAX_TEXT = 200;
-  private static final String OPERATOR = "operator";
   private final Bookings bookings;
   private final ObjectMapper json = JsonSupport.mapper();
 
@@ -41,12 +42,14 @@ public final class BookingsRoutes extends AllDirectives {
     this.bookings = bookings;
   }
 
-  public Route routes() {
+  /** The routes for {@code caller}, who books unless the body names another requester. */
+  public Route routes(Caller caller) {
     return pathPrefix("ops", () -> pathPrefix("bookings", () -> concat(
         pathEnd(() -> concat(
             get(() -> parameterOptional("status", status -> parameterOptional("segment", segment ->
                 reply(bookings.list(status, segment), StatusCodes.OK)))),
-            post(() -> entity(org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller.entityToString(), this::book)))),
+            post(() -> entity(org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller.entityToString(),
+                body -> book(body, caller))))),
         path("run-creator", () -> post(() -> reply(bookings.runCreator(), StatusCodes.OK))),
         pathPrefix(PathMatchers.segment(), id -> !BOOKING_ID.matcher(id).matches()
             ? complete(JsonSupport.error(json, StatusCodes.BAD_REQUEST, "not a booking id (b- and 20 hex digits)"))
@@ -55,7 +58,7 @@ public final class BookingsRoutes extends AllDirectives {
                 path("cancel", () -> post(() -> reply(bookings.cancel(id), StatusCodes.OK))))))));
   }
 
-  private Route book(String body) {
+  private Route book(String body, Caller caller) {
     JsonNode req;
     try {
       req = json.readTree(body);
@@ -75,7 +78,7 @@ public final class BookingsRoutes extends AllDirectives {
     } catch (DateTimeParseException e) {
       return bad("sendDate must be a date as YYYY-MM-DD");
     }
-    String by = text(req, "requestedBy").orElse(OPERATOR);
+    String by = text(req, "requestedBy").orElse(caller.subject());
     return reply(bookings.book(segment.get(), campaign.get(), sendDate, by), StatusCodes.CREATED);
   }
 

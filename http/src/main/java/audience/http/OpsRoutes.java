@@ -27,7 +27,7 @@ import java.util.function.Function;
 /**
  * Management endpoints for operators:
  * <pre>
- * GET  /ops/health                          liveness
+ * GET  /ops/health                          liveness ({@link #health()}: open, for a load balancer's probe)
  * GET  /ops/jvm                             heap now, peak since start, after the last GC (MB)
  * POST /ops/ingestions                      start a run: {"bucket", "prefix"?, "expectedFiles"?, "uploadId"?}
  * GET  /ops/ingestions                      every run (read model), newest first
@@ -39,7 +39,8 @@ import java.util.function.Function;
  * POST /ops/ingestions/{id}/redrive         re-ingest the run's quarantined files as a new run linked to it
  * </pre>
  * Errors are JSON {"error": "...", "status": n} with 400 for a bad request, 404 for an unknown run and 409
- * for a state change the run cannot make.
+ * for a state change the run cannot make. Every route but health needs an operator's bearer token
+ * ({@link OperatorAuth}, put in front of them once for every /ops route).
  */
 public final class OpsRoutes extends AllDirectives {
   private final Ingestion ingestion;
@@ -57,9 +58,15 @@ public final class OpsRoutes extends AllDirectives {
   /** How many files a run quarantined, in all and by kind. */
   public record QuarantineSummary(String runId, long quarantined, SortedMap<String, Long> byReason) {}
 
+  /** {@code GET /ops/health}: liveness, answered without a token. */
+  public Route health() {
+    return pathPrefix("ops", () -> path("health", () -> get(() ->
+        complete(JsonSupport.response(json, StatusCodes.OK, Map.of("status", "ok"))))));
+  }
+
+  /** Every route but {@link #health()}. */
   public Route routes() {
     return pathPrefix("ops", () -> concat(
-        path("health", () -> get(() -> complete(JsonSupport.response(json, StatusCodes.OK, Map.of("status", "ok"))))),
         path("jvm", () -> get(() -> complete(JsonSupport.response(json, StatusCodes.OK, JvmStats.now())))),
         pathPrefix("ingestions", () -> concat(
             pathEnd(() -> concat(

@@ -1,5 +1,7 @@
 package audience.graphql;
 
+import audience.auth.Role;
+import audience.auth.TokenIssuer;
 import audience.config.Settings;
 import audience.http.HttpServer;
 import com.typesafe.config.ConfigFactory;

@@ -30,7 +30,7 @@ class MembersRoutesIT {
   @BeforeAll
   void start() {
     service = Service.start(TestNodes.settings(DevStack.shared(), Map.of("audience.http.port", 0)));
-    http = new Http(service.url());
+    http = OpsTestClients.operator(service.url(), service.node().settings());
     members = service.node().dependencies().members();
   }
 

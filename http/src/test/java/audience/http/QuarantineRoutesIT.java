@@ -14,7 +14,6 @@ import audience.testkit.Http;
 import audience.testkit.Poll;
 import audience.testkit.TestNodes;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.apache.pekko.http.javadsl.ServerBinding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,9 +57,7 @@ class QuarantineRoutesIT {
         "audience.http.port", 0,
         "audience.ingestion.chunk-size", 10,
         "audience.ingestion.list-page-size", 20)));
-    ServerBinding binding = HttpServer.start(node.system(), node.settings().http(),
-        new OpsRoutes(node.wiring().ingestion(), node.dependencies().quarantine()).routes());
-    http = new Http("http://127.0.0.1:" + binding.localAddress().getPort());
+    http = OpsTestClients.bind(node);
     bucket = node.settings().resources().rawBucket();
     generator = new DatasetGenerator(new GeneratorSpec(FILES, BAD, 17L, bucket, PREFIX, 0.2));
     new DatasetWriter().write(node.aws().s3(), generator, 8, done -> {}).join();

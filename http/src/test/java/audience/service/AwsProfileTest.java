@@ -1,5 +1,6 @@
 package audience.service;
 
+import audience.auth.TokenVerifier;
 import audience.aws.AwsClients;
 import audience.config.Settings;
 import com.amazonaws.Request;
@@ -188,16 +189,16 @@ class AwsProfileTest {
   void theApiRefusesEveryTokenWithTheReasonWithoutAJwksUrlOnAwsAndBuildsWithOneWithoutNetwork() {
     Settings missing = awsProfile();
     assertThat(missing.api().introspection()).as("introspection off on aws").isFalse();
-    var refusing = audience.graphql.TokenVerifier.of(missing.api().jwt(), missing.profile());
+    var refusing = TokenVerifier.of(missing.api().jwt(), missing.profile());
     assertThat(refusing.verifyHeader(java.util.Optional.of("Bearer a.b.c"))).as("the node starts; the API says why")
-        .isEqualTo(new audience.graphql.TokenVerifier.Rejected("the API cannot verify tokens: "
+        .isEqualTo(new TokenVerifier.Rejected("the API cannot verify tokens: "
             + "audience.api.jwt.jwks-url (AUDIENCE_API_JWKS_URL) is required on the aws profile"));
     Settings configured = Settings.load(Map.of("audience.profile", Settings.PROFILE_AWS, "audience.aws.region", REGION,
         "audience.api.jwt.jwks-url", "https://idp.example.com/.well-known/jwks.json",
         "audience.api.jwt.issuer", "https://idp.example.com/", "audience.api.jwt.audience", "audience-engine"));
-    assertThat(audience.graphql.TokenVerifier.of(configured.api().jwt(), configured.profile())).isNotNull();
-    assertThat(audience.graphql.TokenVerifier.of(configured.api().jwt(), configured.profile())
-        .verify("not-a-token")).isInstanceOf(audience.graphql.TokenVerifier.Rejected.class);
+    assertThat(TokenVerifier.of(configured.api().jwt(), configured.profile())).isNotNull();
+    assertThat(TokenVerifier.of(configured.api().jwt(), configured.profile())
+        .verify("not-a-token")).isInstanceOf(TokenVerifier.Rejected.class);
   }
 
   @Test

@@ -10,19 +10,58 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Optional;
 
-/** A JSON client of the /ops endpoints for tests: status, content type and parsed body of every answer. */
+/**
+ * A JSON client of the /ops endpoints for tests: status, content type and parsed body of every answer. Every request
+ * carries the bearer token the client was made with ({@code Authorization: Bearer <token>}; the /ops routes want an
+ * operator's), none for {@link #anonymous}.
+ */
 public final class Http {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String AUTHORIZATION = "Authorization";
+  private static final String BEARER = "Bearer ";
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
   private final String base;
+  private final Optional<String> authorization;
 
-  public Http(String base) {
-    this.base = base;
+  /** Requests to {@code base} with {@code token} as their bearer token. */
+  public Http(String base, String token) {
+    this(base, Optional.of(BEARER + token));
   }
 
-  public record Reply(int status, String contentType, String raw, JsonNode body) {
+  private Http(String base, Optional<String> authorization) {
+    this.base = base;
+    this.authorization = authorization;
+  }
+
+  /** Requests to {@code base} without an {@code Authorization} header. */
+  public static Http anonymous(String base) {
+    return new Http(base, Optional.empty());
+  }
+
+  /** The same service with another bearer token. */
+  public Http withToken(String token) {
+    return new Http(base, token);
+  }
+
+  /** The same service without a token. */
+  public Http withoutToken() {
+    return new Http(base, Optional.empty());
+  }
+
+  /** The same service with {@code Authorization: value} as given (another scheme, garbage). */
+  public Http withAuthorization(String value) {
+    return new Http(base, Optional.of(value));
+  }
+
+  public record Reply(int status, String contentType, String raw, JsonNode body, HttpResponse<String> response) {
+    /** A response header's first value, empty when absent. */
+    public String header(String name) {
+      return response.headers().firstValue(name).orElse("");
+    }
+
     @Override
     public String toString() {
       return status + " " + raw;
@@ -43,6 +82,7 @@ public final class Http {
   }
 
   private Reply send(HttpRequest.Builder request) {
+    authorization.ifPresent(value -> request.header(AUTHORIZATION, value));
     try {
       HttpResponse<String> r = client.send(request.timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
       JsonNode body;
@@ -51,7 +91,7 @@ public final class Http {
       } catch (IOException notJson) {
         body = JSON.missingNode();
       }
-      return new Reply(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body(), body);
+      return new Reply(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body(), body, r);
     } catch (IOException e) {
       throw new UncheckedIOException("request to " + base + " failed", e);
     } catch (InterruptedException e) {

@@ -1,4 +1,4 @@
-package audience.graphql;
+package audience.auth;
 
 import audience.config.Settings;
 import com.nimbusds.jose.JOSEException;
@@ -14,7 +14,10 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.UUID;
 
-/** Mints HS256 tokens with the local profile's key ({@code ./audience token}, tests). Not for the aws profile. */
+/**
+ * Mints HS256 tokens with the local profile's key ({@code ./audience token}, the CLI's own operator token, tests).
+ * Not for the aws profile.
+ */
 public final class TokenIssuer {
   private final Settings.JwtSettings jwt;
 

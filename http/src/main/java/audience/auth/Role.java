@@ -1,4 +1,4 @@
-package audience.graphql;
+package audience.auth;
 
 import java.util.Locale;
 import java.util.Optional;
@@ -9,7 +9,7 @@ public enum Role {
   VIEWER,
   /** Also books segments and cancels bookings. */
   BOOKER,
-  /** Also steers ingestion, regenerates segments (and, in a later step, every /ops route). */
+  /** Also steers ingestion, regenerates segments, and may call every /ops route. */
   OPERATOR;
 
   /** Whether this role may do what {@code needed} may. */

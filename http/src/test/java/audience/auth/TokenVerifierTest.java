@@ -1,4 +1,4 @@
-package audience.graphql;
+package audience.auth;
 
 import audience.config.Settings;
 import com.nimbusds.jose.JWSAlgorithm;

@@ -1,4 +1,4 @@
-package audience.graphql;
+package audience.auth;
 
 import java.util.Objects;
 
