@@ -14,7 +14,7 @@ final class MembersCommand {
 
     @Override
     public Integer call() throws Exception {
-      return print(new OpsClient(url).delete("ops/members/" + memberId));
+      return print(client().delete("ops/members/" + memberId));
     }
   }
 }

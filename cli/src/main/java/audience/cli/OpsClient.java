@@ -1,5 +1,6 @@
 package audience.cli;
 
+import audience.local.OperatorToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -11,15 +12,18 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** The CLI's side of the /ops endpoints. */
+/** The CLI's side of the /ops endpoints; every request carries the operator's bearer token ({@link OperatorToken}). */
 final class OpsClient {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  private static final String AUTHORIZATION = "Authorization";
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
   private final ObjectMapper json = new ObjectMapper();
   private final URI base;
+  private final OperatorToken token;
 
-  OpsClient(String url) {
+  OpsClient(String url, OperatorToken token) {
     this.base = URI.create(url.endsWith("/") ? url : url + "/");
+    this.token = token;
   }
 
   /** A response: status and JSON body. */
@@ -58,7 +62,8 @@ final class OpsClient {
 
   private Reply send(HttpRequest.Builder request) {
     try {
-      HttpResponse<String> r = http.send(request.timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r = http.send(request.header(AUTHORIZATION, token.header()).timeout(TIMEOUT).build(),
+          HttpResponse.BodyHandlers.ofString());
       return new Reply(r.statusCode(), parse(r.body()));
     } catch (ConnectException e) {
       throw new IllegalStateException("no service at " + base + " (start it with ./audience up or ./audience serve)");

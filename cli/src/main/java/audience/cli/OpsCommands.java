@@ -1,6 +1,7 @@
 package audience.cli;
 
 import audience.http.QuarantineQuery;
+import audience.local.OperatorToken;
 import audience.store.QuarantineStore;
 import audience.store.RunPhase;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +13,7 @@ import picocli.CommandLine.Parameters;
 
 import java.net.URI;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
@@ -20,30 +22,68 @@ final class OpsCommands {
   private OpsCommands() {}
 
   static final String DEFAULT_URL = "http://127.0.0.1:8080";
+  private static final int HTTP_UNAUTHORIZED = 401;
+  private static final int HTTP_FORBIDDEN = 403;
 
+  /**
+   * What every operator command shares: the service's URL, the bearer token ({@link OperatorToken}: --token, else
+   * AUDIENCE_TOKEN, else one the CLI mints with the local key), and --json (machine output: the service's answer as
+   * one line of JSON on stdout, no progress shown).
+   */
   abstract static class OpsCommand implements Callable<Integer> {
     @Option(names = "--url", description = "Service URL (default: ${DEFAULT-VALUE}).", defaultValue = DEFAULT_URL)
     String url;
+    @Option(names = "--token", paramLabel = "JWT", description = "Bearer token for /ops (default: the "
+        + OperatorToken.ENV + " variable, else an operator token the CLI mints with the local key for cli:<user>; "
+        + "the variable keeps it out of the process list).")
+    String token;
+    @Option(names = "--json", description = "Machine output: the service's answer as one line of JSON on stdout, "
+        + "no progress bar.")
+    boolean asJson;
 
     final ObjectMapper json = new ObjectMapper();
+    private OperatorToken operatorToken;
 
-    int print(OpsClient.Reply reply) throws Exception {
-      if (!reply.ok()) {
-        System.err.println("error (" + reply.status() + "): " + reply.error());
-        return 1;
-      }
-      return printPretty(reply.body());
+    /** A client of {@code --url} carrying this command's token. */
+    OpsClient client() {
+      if (operatorToken == null) operatorToken = OperatorToken.forCli(Optional.ofNullable(token));
+      return new OpsClient(url, operatorToken);
     }
 
-    int printPretty(JsonNode body) throws Exception {
-      System.out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(body));
+    /** How progress is shown: a bar on a terminal, lines in a log, nothing with --json. */
+    ProgressView.Display display() {
+      return ProgressView.Display.forOutput(asJson);
+    }
+
+    int print(OpsClient.Reply reply) throws Exception {
+      if (!reply.ok()) return failed(reply);
+      return printJson(reply.body());
+    }
+
+    /** An error answer on stderr (with what to do about a refused token); exit code 1. */
+    int failed(OpsClient.Reply reply) {
+      System.err.println("error (" + reply.status() + "): " + reply.error());
+      if (reply.status() == HTTP_UNAUTHORIZED || reply.status() == HTTP_FORBIDDEN) {
+        System.err.println(operatorToken != null && operatorToken.given()
+            ? "the token from --token or " + OperatorToken.ENV + " was refused: it must be a valid operator token"
+            : "the service refused the token the CLI minted with audience.api.jwt.local-secret: the service must "
+                + "have the same key (AUDIENCE_API_JWT_SECRET), or set " + OperatorToken.ENV
+                + " to an operator token");
+      }
+      return 1;
+    }
+
+    /** {@code body} on stdout: one line with --json, else pretty-printed. */
+    int printJson(JsonNode body) throws Exception {
+      System.out.println(asJson ? json.writeValueAsString(body)
+          : json.writerWithDefaultPrettyPrinter().writeValueAsString(body));
       return 0;
     }
 
     /** Prints the answer to a run's start, or with {@code follow} follows the run it names and prints its end. */
     int started(OpsClient ops, OpsClient.Reply reply, boolean follow) throws Exception {
       if (!follow || !reply.ok()) return print(reply);
-      return printPretty(watch(ops, reply.body().path("runId").asText()));
+      return printJson(watch(ops, reply.body().path("runId").asText()));
     }
 
     /**
@@ -62,7 +102,7 @@ final class OpsCommands {
 
     private JsonNode follow(OpsClient ops, String runId) throws InterruptedException {
       JsonNode[] last = new JsonNode[1];
-      ProgressView.follow(runId, () -> {
+      ProgressView.follow(runId, display(), () -> {
         OpsClient.Reply r = ops.get("ops/ingestions/" + runId);
         if (!r.ok()) throw new IllegalStateException(r.error());
         last[0] = r.body();
@@ -80,7 +120,8 @@ final class OpsCommands {
 
   @Command(name = "ingest", mixinStandardHelpOptions = true, description = "Start a run over s3://bucket/prefix.")
   static final class Ingest extends OpsCommand {
-    @Parameters(index = "0", paramLabel = "s3://BUCKET/PREFIX") String location;
+    @Parameters(index = "0", paramLabel = "s3://BUCKET/PREFIX", description = "Where the upload's files are.")
+    String location;
     @Option(names = "--expected", description = "Files the upload is known to hold (a mismatch is warned about).")
     Long expected;
     @Option(names = "--upload-id", description = "Idempotency key: the same id names the same run.") String uploadId;
@@ -97,7 +138,7 @@ final class OpsCommands {
           .put("prefix", uri.getPath().startsWith("/") ? uri.getPath().substring(1) : uri.getPath());
       if (expected != null) body.put("expectedFiles", expected);
       if (uploadId != null) body.put("uploadId", uploadId);
-      OpsClient ops = new OpsClient(url);
+      OpsClient ops = client();
       return started(ops, ops.post("ops/ingestions", body.toString()), waitForIt);
     }
   }
@@ -105,27 +146,27 @@ final class OpsCommands {
   @Command(name = "status", mixinStandardHelpOptions = true,
       description = "Every run, or one run's progress (listed, done, quarantined, rate, ETA).")
   static final class Status extends OpsCommand {
-    @Parameters(index = "0", arity = "0..1", paramLabel = "RUN") String runId;
+    @Parameters(index = "0", arity = "0..1", paramLabel = "RUN", description = "The run (default: every run).")
+    String runId;
     @Option(names = "--watch", description = "Follow the run with a progress bar until it is done.") boolean watch;
 
     @Override
     public Integer call() throws Exception {
-      OpsClient ops = new OpsClient(url);
+      OpsClient ops = client();
       if (runId == null) return print(ops.get("ops/ingestions"));
       if (!watch) return print(ops.get("ops/ingestions/" + runId));
-      return printPretty(watch(ops, runId));
+      return printJson(watch(ops, runId));
     }
   }
 
   @Command(name = "quarantine", mixinStandardHelpOptions = true,
       description = "List the files a run quarantined, in key order, with their reasons (a page at a time from the "
-          + "service): one 'key<TAB>reason' line each, or one JSON object per line with --json.")
+          + "service): one 'key<TAB>reason' line each, or with --json one JSON object (fileKey, kind, reason, at) "
+          + "per line.")
   static final class Quarantine extends OpsCommand {
-    @Parameters(index = "0", paramLabel = "RUN") String runId;
+    @Parameters(index = "0", paramLabel = "RUN", description = "The run whose quarantine to list.") String runId;
     @Option(names = "--reason", paramLabel = "KIND", description = "Only files of this kind, e.g. OUT_OF_RANGE.")
     String reason;
-    @Option(names = "--json", description = "One JSON object per file (fileKey, kind, reason, at) per line.")
-    boolean jsonLines;
     @Option(names = "--page-size", defaultValue = "" + QuarantineQuery.DEFAULT_LIMIT,
         description = "Files asked per request (default: ${DEFAULT-VALUE}).") int pageSize;
 
@@ -139,14 +180,14 @@ final class OpsCommands {
         System.err.println("error: --page-size must be 1.." + QuarantineStore.MAX_PAGE + ", got " + pageSize);
         return 2;
       }
-      OpsClient ops = new OpsClient(url);
+      OpsClient ops = client();
       long listed = 0;
       String after = null;
       do {
         OpsClient.Reply page = ops.get(QuarantineQuery.path(runId, reason, pageSize, after));
         if (!page.ok()) return print(page);
         for (JsonNode e : page.body().path("entries")) {
-          System.out.println(jsonLines ? json.writeValueAsString(e)
+          System.out.println(asJson ? json.writeValueAsString(e)
               : e.path("fileKey").asText() + "\t" + e.path("reason").asText());
           listed++;
         }
@@ -162,26 +203,27 @@ final class OpsCommands {
       description = "Re-ingest the files a run quarantined, once their sources are fixed: a new run (RUN-r1, -r2 ...) "
           + "over exactly those keys, linked to RUN. Asked again while it runs, it answers that run.")
   static final class Redrive extends OpsCommand {
-    @Parameters(index = "0", paramLabel = "RUN") String runId;
+    @Parameters(index = "0", paramLabel = "RUN", description = "The run whose quarantined files to re-ingest.")
+    String runId;
     @Option(names = "--wait", description = "Follow the redrive run with a progress bar until it is done.")
     boolean waitForIt;
 
     @Override
     public Integer call() throws Exception {
-      OpsClient ops = new OpsClient(url);
+      OpsClient ops = client();
       return started(ops, ops.post("ops/ingestions/" + runId + "/redrive", ""), waitForIt);
     }
   }
 
   /** A state change of one run: POST /ops/ingestions/{id}/{action}. */
   abstract static class ControlCommand extends OpsCommand {
-    @Parameters(index = "0", paramLabel = "RUN") String runId;
+    @Parameters(index = "0", paramLabel = "RUN", description = "The run.") String runId;
 
     abstract String action();
 
     @Override
     public Integer call() throws Exception {
-      return print(new OpsClient(url).post("ops/ingestions/" + runId + "/" + action(), ""));
+      return print(client().post("ops/ingestions/" + runId + "/" + action(), ""));
     }
   }
 

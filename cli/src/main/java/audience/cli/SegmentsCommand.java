@@ -27,7 +27,6 @@ final class SegmentsCommand extends OpsCommands.OpsCommand {
   @Option(names = "--suburb", description = "Only segments of this suburb.") String suburb;
   @Option(names = "--intent", description = "Only segments of this intent (buy, rent, sell, invest).") String intent;
   @Option(names = "--min-audience", description = "Only segments with at least this audience.") Long minAudience;
-  @Option(names = "--json", description = "The service's answer as JSON.") boolean asJson;
 
   @Override
   public Integer call() throws Exception {
@@ -37,7 +36,7 @@ final class SegmentsCommand extends OpsCommands.OpsCommand {
     add(query, "suburb", suburb);
     add(query, "intent", intent);
     add(query, "minAudience", minAudience == null ? null : minAudience.toString());
-    OpsClient.Reply reply = new OpsClient(url).get("ops/segments" + (query.isEmpty() ? "" : "?" + String.join("&",
+    OpsClient.Reply reply = client().get("ops/segments" + (query.isEmpty() ? "" : "?" + String.join("&",
         query)));
     if (asJson || !reply.ok()) return print(reply);
     JsonNode body = reply.body();
@@ -58,24 +57,50 @@ final class SegmentsCommand extends OpsCommands.OpsCommand {
   @Command(name = "regenerate", mixinStandardHelpOptions = true,
       description = "Generate a run's segments again (same generation id: its documents and manifest are rewritten).")
   static final class Regenerate extends OpsCommands.OpsCommand {
-    @Parameters(index = "0", paramLabel = "RUN") String runId;
+    @Parameters(index = "0", paramLabel = "RUN", description = "The run whose segments to generate again.")
+    String runId;
+    @Option(names = "--wait", description = "Follow the generation with a progress bar until its manifest is "
+        + "written, then print it.") boolean waitForIt;
 
     @Override
     public Integer call() throws Exception {
-      return print(new OpsClient(url).post("ops/segments/regenerate?run="
-          + URLEncoder.encode(runId, StandardCharsets.UTF_8), ""));
+      OpsClient ops = client();
+      String run = URLEncoder.encode(runId, StandardCharsets.UTF_8);
+      OpsClient.Reply started = ops.post("ops/segments/regenerate?run=" + run, "");
+      if (!waitForIt || !started.ok()) return print(started);
+      return printJson(awaitGeneration(ops, run, display()));
     }
+  }
+
+  /** The steps of a generation, in order, as its phase names them (the bar counts them). */
+  private static final List<String> PHASES = List.of("new", "scanning", "published", "completed");
+
+  /** Follows a run's generation ({@code run} URL-encoded) until its phase is completed; answers its last view. */
+  static JsonNode awaitGeneration(OpsClient ops, String run, ProgressView.Display display)
+      throws InterruptedException {
+    JsonNode[] last = new JsonNode[1];
+    ProgressView.follow("segments " + run, display, () -> {
+      OpsClient.Reply r = ops.get("ops/segments/generations/" + run);
+      if (!r.ok()) throw new IllegalStateException(r.error());
+      last[0] = r.body();
+      String phase = r.body().path("phase").asText();
+      boolean done = PHASES.get(PHASES.size() - 1).equals(phase);
+      return new ProgressView.Snapshot(Math.max(0, PHASES.indexOf(phase)), PHASES.size() - 1,
+          phase + ", " + r.body().path("segments").asLong() + " segments", done);
+    });
+    return last[0];
   }
 
   @Command(name = "status", mixinStandardHelpOptions = true,
       description = "Where a run's segment generation stands (phase, segments, manifest, done-to-manifest ms); "
           + "without RUN, every generation.")
   static final class Status extends OpsCommands.OpsCommand {
-    @Parameters(index = "0", arity = "0..1", paramLabel = "RUN") String runId;
+    @Parameters(index = "0", arity = "0..1", paramLabel = "RUN", description = "The run (default: every generation).")
+    String runId;
 
     @Override
     public Integer call() throws Exception {
-      OpsClient ops = new OpsClient(url);
+      OpsClient ops = client();
       return print(runId == null ? ops.get("ops/segments/generations")
           : ops.get("ops/segments/generations/" + URLEncoder.encode(runId, StandardCharsets.UTF_8)));
     }

@@ -1,5 +1,9 @@
 package audience.cli;
 
+import audience.auth.Role;
+import audience.auth.TokenVerifier;
+import audience.config.Settings;
+import audience.local.OperatorToken;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -13,6 +17,9 @@ import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -87,10 +94,75 @@ class MainTest {
     assertThat(help).startsWith("Usage: audience");
     String commands = help.substring(help.indexOf("Commands:"));
     for (String command : new String[] {"up", "demo", "serve", "devstack", "generate", "ingest", "status", "pause",
-        "resume", "cancel", "quarantine", "redrive", "members", "segments", "bookings", "book", "bench", "help"}) {
+        "resume", "cancel", "quarantine", "redrive", "members", "segments", "bookings", "book", "token", "bench",
+        "help"}) {
       assertThat(commands).as("help lists %s", command).containsPattern("(?m)^\\s+" + command + "\\s");
     }
     assertThat(err()).isEmpty();
+  }
+
+  /** Every subcommand, at every depth, with its path: "segments regenerate". */
+  private static Map<String, CommandLine> everySubcommand(CommandLine root, String prefix) {
+    Map<String, CommandLine> all = new TreeMap<>();
+    root.getSubcommands().forEach((name, sub) -> {
+      if (!sub.getCommandName().equals(name)) return; // an alias
+      String path = (prefix + " " + name).strip();
+      all.put(path, sub);
+      all.putAll(everySubcommand(sub, path));
+    });
+    return all;
+  }
+
+  @Test
+  void everySubcommandHasADescriptionAndEveryOptionAndParameterToo() {
+    Map<String, CommandLine> all = everySubcommand(new CommandLine(new Main()), "");
+    assertThat(all).containsKeys("segments regenerate", "bookings run-creator", "members forget", "bench ingest",
+        "token");
+    all.forEach((path, sub) -> {
+      CommandLine.Model.CommandSpec spec = sub.getCommandSpec();
+      assertThat(String.join(" ", spec.usageMessage().description())).as("description of %s", path).isNotBlank();
+      spec.options().forEach(o -> assertThat(String.join(" ", o.description()))
+          .as("%s %s", path, o.longestName()).isNotBlank());
+      spec.positionalParameters().forEach(p -> assertThat(String.join(" ", p.description()))
+          .as("%s %s", path, p.paramLabel()).isNotBlank());
+    });
+  }
+
+  @Test
+  void helpOfTheCommandAndOfEachCommandWithSubcommandsListsThemWithTheirDescriptions() {
+    CommandLine root = new CommandLine(new Main());
+    Map<String, CommandLine> all = everySubcommand(root, "");
+    all.forEach((path, sub) -> {
+      CommandLine parent = sub.getParent();
+      String parentPath = parent == root ? "" : path.substring(0, path.lastIndexOf(' '));
+      StringWriter help = new StringWriter();
+      parent.usage(new PrintWriter(help));
+      // picocli lists a command by its header when it has one (help's), else by its description's first line
+      CommandLine.Model.UsageMessageSpec usage = sub.getCommandSpec().usageMessage();
+      String firstLine = usage.header().length > 0 ? usage.header()[0] : usage.description()[0];
+      String start = firstLine.substring(0, Math.min(firstLine.length(), 30));
+      assertThat(help.toString()).as("help of '%s' lists %s", parentPath, path)
+          .containsPattern("(?m)^\\s+" + java.util.regex.Pattern.quote(sub.getCommandName()) + "\\s+"
+              + java.util.regex.Pattern.quote(start));
+    });
+  }
+
+  @Test
+  void everyOperatorCommandTakesUrlTokenAndJson() {
+    for (String[] args : new String[][] {{"status"}, {"ingest", "s3://b/p"}, {"pause", "r"}, {"resume", "r"},
+        {"cancel", "r"}, {"quarantine", "r"}, {"redrive", "r"}, {"segments"}, {"segments", "status"},
+        {"segments", "regenerate", "r"}, {"bookings"}, {"bookings", "show", "b"}, {"bookings", "cancel", "b"},
+        {"bookings", "run-creator"}, {"book", "s", "--campaign", "c", "--send-date", "2030-01-01"},
+        {"members", "forget", "m-1"}}) {
+      String[] full = java.util.stream.Stream.concat(java.util.Arrays.stream(args),
+          java.util.stream.Stream.of("--url", "http://h:1", "--token", "t", "--json")).toArray(String[]::new);
+      CommandLine.ParseResult parsed = new CommandLine(new Main()).parseArgs(full);
+      while (parsed.hasSubcommand()) parsed = parsed.subcommand();
+      OpsCommands.OpsCommand c = (OpsCommands.OpsCommand) parsed.commandSpec().userObject();
+      assertThat(c.url).as(String.join(" ", args)).isEqualTo("http://h:1");
+      assertThat(c.token).isEqualTo("t");
+      assertThat(c.asJson).isTrue();
+    }
   }
 
   @Test
@@ -106,7 +178,7 @@ class MainTest {
     OpsCommands.Quarantine q = (OpsCommands.Quarantine) parsed.subcommand().commandSpec().userObject();
     assertThat(q.runId).isEqualTo("run-1");
     assertThat(q.reason).isEqualTo("OUT_OF_RANGE");
-    assertThat(q.jsonLines).isTrue();
+    assertThat(q.asJson).isTrue();
     assertThat(q.pageSize).isEqualTo(audience.http.QuarantineQuery.DEFAULT_LIMIT);
     assertThat(q.url).isEqualTo("http://h:1");
   }
@@ -138,10 +210,12 @@ class MainTest {
   @Test
   void quarantineReadsEveryPageOfTheServiceAndPrintsKeysAndReasons() throws Exception {
     List<String> asked = new CopyOnWriteArrayList<>();
+    List<String> authorization = new CopyOnWriteArrayList<>();
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/ops/ingestions/run-1/quarantine", exchange -> {
       String query = exchange.getRequestURI().getRawQuery();
       asked.add(query);
+      authorization.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
       String body = query.contains("after=")
           ? "{\"entries\":[{\"fileKey\":\"p/c.json\",\"kind\":\"EMPTY\",\"reason\":\"EMPTY: 0 bytes\"}],"
               + "\"next\":null}"
@@ -165,5 +239,13 @@ class MainTest {
     assertThat(out().lines()).containsExactly("p/a.json\tNOT_JSON: x", "p/b.json\tEMPTY: 0 bytes",
         "p/c.json\tEMPTY: 0 bytes");
     assertThat(err()).contains("3 files quarantined by run run-1");
+    // each request carried the operator token the CLI minted for itself with the local key
+    TokenVerifier verifier = TokenVerifier.hs256(Settings.load().api().jwt());
+    assertThat(authorization).hasSize(2).allSatisfy(h -> assertThat(verifier.verifyHeader(Optional.of(h)))
+        .isInstanceOfSatisfying(TokenVerifier.Verified.class, v -> {
+          assertThat(v.caller().role()).isEqualTo(Role.OPERATOR);
+          assertThat(v.caller().subject()).isEqualTo(OperatorToken.CLI_SUBJECT_PREFIX
+              + System.getProperty("user.name"));
+        }));
   }
 }

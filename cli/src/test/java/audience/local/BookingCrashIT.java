@@ -114,7 +114,7 @@ class BookingCrashIT {
       new DatasetWriter().write(aws.s3(), generator, 16, n -> {}).join();
     }
     try (ServiceProcess setup = ServiceProcess.start(home, props, HEAP, home.resolve("service-setup.log"))) {
-      Http ops = new Http(setup.url());
+      Http ops = OperatorHttp.of(setup.url());
       Http.Reply started = ops.post("/ops/ingestions", "{\"bucket\":\"%s\",\"prefix\":\"%s\",\"uploadId\":\"b\"}"
           .formatted(bucket, PREFIX));
       assertThat(started.status()).as("%s", started).isEqualTo(ACCEPTED);
@@ -230,7 +230,7 @@ class BookingCrashIT {
       throws Exception {
     ServiceProcess first = ServiceProcess.start(home, props, HEAP, log);
     try {
-      Http ops = new Http(first.url());
+      Http ops = OperatorHttp.of(first.url());
       String bookingId = bookAndCreate(ops, segment, campaign);
       JsonNode booking = atKill.apply(ops, bookingId);
       first.kill();
@@ -258,7 +258,7 @@ class BookingCrashIT {
   /** A second process on the same namespace, until the booking is notified; answers the booking then. */
   private JsonNode resume(Path log, String bookingId) throws Exception {
     try (ServiceProcess second = ServiceProcess.start(home, props, HEAP, log)) {
-      Http ops = new Http(second.url());
+      Http ops = OperatorHttp.of(second.url());
       return Poll.until(bookingId + " notified after the restart", TIMEOUT, SLOW_POLL, () -> booking(ops, bookingId),
           b -> b.path("status").asText().equals("notified"));
     }

@@ -108,7 +108,7 @@ class CrashRecoveryIT {
       long settledBeforeKill;
       try {
         truth = written.join();
-        Http ops = new Http(first.url());
+        Http ops = OperatorHttp.of(first.url());
         Http.Reply started = ops.post("/ops/ingestions",
             "{\"bucket\":\"%s\",\"prefix\":\"%s\",\"expectedFiles\":%d,\"uploadId\":\"crash-1\"}"
                 .formatted(bucket, PREFIX, FILES));
@@ -148,7 +148,7 @@ class CrashRecoveryIT {
             + " recovered running: resuming after '([^']*)' \\(chunk (\\d+), (\\d+) files committed\\)");
         recovered = Poll.until("recovered (see " + log2 + ")", RUN_TIMEOUT, Duration.ofMillis(100),
             () -> line.matcher(read(log2)), Matcher::find);
-        Http ops = new Http(second.url());
+        Http ops = OperatorHttp.of(second.url());
         done = Poll.until("completed after the restart", RUN_TIMEOUT, Duration.ofMillis(250),
             () -> ops.get("/ops/ingestions/" + runId),
             r -> r.status() == 200 && r.body().path("state").asText().equals("completed")).body();

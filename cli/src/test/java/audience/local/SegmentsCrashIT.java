@@ -73,7 +73,7 @@ class SegmentsCrashIT {
       ServiceProcess first = ServiceProcess.start(home, props, "512m", home.resolve("service-1.log"));
       String runId;
       try {
-        Http ops = new Http(first.url());
+        Http ops = OperatorHttp.of(first.url());
         Http.Reply started = ops.post("/ops/ingestions", "{\"bucket\":\"%s\",\"prefix\":\"%s\",\"uploadId\":\"c\"}"
             .formatted(bucket, PREFIX));
         assertThat(started.status()).as("%s", started).isEqualTo(202);
@@ -92,7 +92,7 @@ class SegmentsCrashIT {
       ServiceProcess second = ServiceProcess.start(home, props, "512m", home.resolve("service-2.log"));
       JsonNode done;
       try {
-        Http ops = new Http(second.url());
+        Http ops = OperatorHttp.of(second.url());
         done = Poll.until("the generation completed after the restart", TIMEOUT, Duration.ofMillis(200),
             () -> ops.get("/ops/segments/generations/" + runId),
             r -> r.status() == 200 && r.body().path("phase").asText().equals("completed")).body();
