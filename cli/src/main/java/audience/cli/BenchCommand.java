@@ -13,7 +13,9 @@ import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.Map;
 
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Benchmarks: ingest, segments, bookings on fresh emulators, api against a local stand-in; each "
+        + "prints one JSON line.",
     subcommands = {BenchIngest.class, BenchSegments.class, BenchBookings.class, BenchApi.class})
 final class BenchCommand {
   private static final DateTimeFormatter HOME_STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");

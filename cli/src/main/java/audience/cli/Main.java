@@ -8,7 +8,15 @@ import picocli.CommandLine;
  * {@code --help}.
  */
 @Command(name = "audience", mixinStandardHelpOptions = true, version = "audience-engine 0.1.0",
-    description = "Audience Engine: ingest member profiles from S3 into DynamoDB, and operate the runs.",
+    description = "Audience Engine: ingest member profiles from S3 into DynamoDB, turn them into segments, book "
+        + "them, and operate it all.",
+    footer = {"",
+        "Operator commands (ingest, status, pause, resume, cancel, quarantine, redrive, segments, bookings, book, "
+            + "members) are thin clients of the service's /ops routes, which need an operator's bearer token: "
+            + "--token, else the AUDIENCE_TOKEN variable, else one the CLI mints itself with the local profile's key "
+            + "(audience.api.jwt.local-secret, AUDIENCE_API_JWT_SECRET) for cli:<user>. On the aws profile set "
+            + "AUDIENCE_TOKEN to a token of your identity provider. --json gives machine output; waits show a "
+            + "progress bar on a terminal. 'audience COMMAND --help' for a command's options."},
     subcommands = {
         UpCommand.class, DemoCommand.class, ServeCommand.class, DevstackCommand.class, GenerateCommand.class,
         OpsCommands.Ingest.class, OpsCommands.Status.class, OpsCommands.Pause.class, OpsCommands.Resume.class,

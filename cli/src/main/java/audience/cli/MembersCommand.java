@@ -4,7 +4,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code ./audience members forget MEMBER_ID}: erasure, through {@code DELETE /ops/members/{id}}. */
-@Command(name = "members", mixinStandardHelpOptions = true, description = "Operate on members.",
+@Command(name = "members", mixinStandardHelpOptions = true, description = "Operate on members: forget (erasure).",
     subcommands = MembersCommand.Forget.class)
 final class MembersCommand {
   @Command(name = "forget", mixinStandardHelpOptions = true,

@@ -10,12 +10,13 @@ import java.time.Instant;
 import java.util.concurrent.Callable;
 
 /**
- * {@code ./audience token --role R --sub NAME}: a bearer token for the GraphQL API, signed with the local profile's
- * key ({@code audience.api.jwt.local-secret}) and valid for {@code audience.api.jwt.token-ttl}. Printed alone on
+ * {@code ./audience token --role R --sub NAME}: a bearer token for the GraphQL API and /ops, signed with the local
+ * profile's key ({@code audience.api.jwt.local-secret}) and valid for {@code audience.api.jwt.token-ttl}. Printed alone on
  * standard output, e.g. {@code curl -H "Authorization: Bearer $(./audience token --role viewer --sub me)"}.
  */
 @Command(name = "token", mixinStandardHelpOptions = true,
-    description = "Mint a local bearer token for the GraphQL API (local profile only).")
+    description = "Mint a bearer token signed with the local key, for /graphql (any role) and /ops (operator); "
+        + "local profile only. Printed alone on stdout.")
 final class TokenCommand implements Callable<Integer> {
   @Option(names = "--role", required = true, description = "viewer, booker or operator.") String role;
   @Option(names = "--sub", required = true, description = "The subject: who the token is for (recorded as "
