@@ -62,7 +62,7 @@ class OperatorAuthTest {
   private Http serve(TokenVerifier verifier) {
     var binding = HttpServer.start(system, new Settings.HttpSettings("127.0.0.1", 0, ""),
         new Probe().routes(new OperatorAuth(verifier)));
-    return Http.anonymous("http://127.0.0.1:" + binding.localAddress().getPort());
+    return new Http("http://127.0.0.1:" + binding.localAddress().getPort());
   }
 
   @BeforeAll

@@ -15,7 +15,7 @@ import java.util.Optional;
 /**
  * A JSON client of the /ops endpoints for tests: status, content type and parsed body of every answer. Every request
  * carries the bearer token the client was made with ({@code Authorization: Bearer <token>}; the /ops routes want an
- * operator's), none for {@link #anonymous}.
+ * operator's), none for {@link #Http(String)}.
  */
 public final class Http {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -26,6 +26,11 @@ public final class Http {
   private final String base;
   private final Optional<String> authorization;
 
+  /** Requests to {@code base} without an {@code Authorization} header (open routes, refusals). */
+  public Http(String base) {
+    this(base, Optional.empty());
+  }
+
   /** Requests to {@code base} with {@code token} as their bearer token. */
   public Http(String base, String token) {
     this(base, Optional.of(BEARER + token));
@@ -34,11 +39,6 @@ public final class Http {
   private Http(String base, Optional<String> authorization) {
     this.base = base;
     this.authorization = authorization;
-  }
-
-  /** Requests to {@code base} without an {@code Authorization} header. */
-  public static Http anonymous(String base) {
-    return new Http(base, Optional.empty());
   }
 
   /** The same service with another bearer token. */
