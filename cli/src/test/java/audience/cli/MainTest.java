@@ -248,4 +248,67 @@ class MainTest {
               + System.getProperty("user.name"));
         }));
   }
+
+  /** A fake service: each path answers its bodies in turn (the last one again once they run out). */
+  private static HttpServer fake(Map<String, List<String>> answers, List<String> asked) throws Exception {
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    Map<String, java.util.concurrent.atomic.AtomicInteger> served = new java.util.concurrent.ConcurrentHashMap<>();
+    server.createContext("/", exchange -> {
+      String key = exchange.getRequestMethod() + " " + exchange.getRequestURI();
+      asked.add(key);
+      List<String> bodies = answers.get(key);
+      int i = served.computeIfAbsent(key, k -> new java.util.concurrent.atomic.AtomicInteger()).getAndIncrement();
+      byte[] bytes = (bodies == null ? "{\"error\":\"no such route\",\"status\":404}"
+          : bodies.get(Math.min(i, bodies.size() - 1))).getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("Content-Type", "application/json");
+      exchange.sendResponseHeaders(bodies == null ? 404 : 200, bytes.length);
+      exchange.getResponseBody().write(bytes);
+      exchange.close();
+    });
+    server.start();
+    return server;
+  }
+
+  @Test
+  void segmentsRegenerateWaitFollowsTheGenerationToItsManifestAndJsonPrintsItAsOneLine() throws Exception {
+    List<String> asked = new CopyOnWriteArrayList<>();
+    HttpServer server = fake(Map.of(
+        "POST /ops/segments/regenerate?run=run-1", List.of("{\"runId\":\"run-1\",\"phase\":\"scanning\"}"),
+        "GET /ops/segments/generations/run-1", List.of("{\"runId\":\"run-1\",\"phase\":\"published\"}",
+            "{\"runId\":\"run-1\",\"phase\":\"completed\",\"segments\":7}")), asked);
+    try {
+      int code = run("segments", "regenerate", "run-1", "--wait", "--json", "--url",
+          "http://127.0.0.1:" + server.getAddress().getPort());
+      assertThat(code).as(err()).isZero();
+    } finally {
+      server.stop(0);
+    }
+    assertThat(out().strip()).isEqualTo("{\"runId\":\"run-1\",\"phase\":\"completed\",\"segments\":7}");
+    assertThat(asked).containsExactly("POST /ops/segments/regenerate?run=run-1",
+        "GET /ops/segments/generations/run-1", "GET /ops/segments/generations/run-1");
+    assertThat(err()).as("--json draws no progress").isEmpty();
+  }
+
+  @Test
+  void bookingsRunCreatorWaitFollowsTheBookingsItStartedUntilEachEnded() throws Exception {
+    List<String> asked = new CopyOnWriteArrayList<>();
+    HttpServer server = fake(Map.of(
+        "GET /ops/bookings?status=requested", List.of("[{\"bookingId\":\"b-1\"},{\"bookingId\":\"b-2\"}]"),
+        "POST /ops/bookings/run-creator", List.of("{\"slot\":null,\"bookings\":2}"),
+        "GET /ops/bookings/b-1", List.of("{\"bookingId\":\"b-1\",\"status\":\"uploading\"}",
+            "{\"bookingId\":\"b-1\",\"status\":\"notified\"}"),
+        "GET /ops/bookings/b-2", List.of("{\"bookingId\":\"b-2\",\"status\":\"failed\"}")), asked);
+    try {
+      int code = run("bookings", "run-creator", "--wait", "--json", "--url",
+          "http://127.0.0.1:" + server.getAddress().getPort());
+      assertThat(code).as(err()).isZero();
+    } finally {
+      server.stop(0);
+    }
+    assertThat(out().strip()).isEqualTo("[{\"bookingId\":\"b-1\",\"status\":\"notified\"},"
+        + "{\"bookingId\":\"b-2\",\"status\":\"failed\"}]");
+    assertThat(asked).startsWith("GET /ops/bookings?status=requested", "POST /ops/bookings/run-creator");
+    // an ended booking is not asked again
+    assertThat(asked.stream().filter("GET /ops/bookings/b-2"::equals)).hasSize(1);
+  }
 }
