@@ -1,10 +1,10 @@
 package audience.bench;
 
+import audience.auth.Role;
+import audience.auth.TokenIssuer;
 import audience.aws.AwsClients;
 import audience.config.Settings;
 import audience.generator.GeneratorSpec;
-import audience.graphql.Role;
-import audience.graphql.TokenIssuer;
 import audience.local.ServiceProcess;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;

@@ -14,7 +14,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Benchmarks: ingest, segments, bookings on fresh emulators, api against a local stand-in; each "
+    description = "Benchmarks on fresh emulators: ingest, segments, bookings, api (the GraphQL API); each "
         + "prints one JSON line.",
     subcommands = {BenchIngest.class, BenchSegments.class, BenchBookings.class, BenchApi.class})
 final class BenchCommand {
