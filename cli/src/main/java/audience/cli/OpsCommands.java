@@ -144,8 +144,10 @@ final class OpsCommands {
   }
 
   @Command(name = "status", mixinStandardHelpOptions = true,
-      description = "Every run, or one run's progress (listed, done, quarantined, rate, ETA).")
+      description = "Every run as a table (newest first), or one run's progress (listed, done, quarantined, rate, "
+          + "ETA); --json for the service's answer.")
   static final class Status extends OpsCommand {
+    private static final String RUN_ROW = "%-40s %-10s %8s %9s %12s  %-24s %s%n";
     @Parameters(index = "0", arity = "0..1", paramLabel = "RUN", description = "The run (default: every run).")
     String runId;
     @Option(names = "--watch", description = "Follow the run with a progress bar until it is done.") boolean watch;
@@ -153,7 +155,17 @@ final class OpsCommands {
     @Override
     public Integer call() throws Exception {
       OpsClient ops = client();
-      if (runId == null) return print(ops.get("ops/ingestions"));
+      if (runId == null) {
+        OpsClient.Reply runs = ops.get("ops/ingestions");
+        if (asJson || !runs.ok()) return print(runs);
+        System.out.printf(RUN_ROW, "RUN", "STATE", "LISTED", "INGESTED", "QUARANTINED", "STARTED", "SOURCE");
+        for (JsonNode r : runs.body()) {
+          System.out.printf(RUN_ROW, r.path("runId").asText(), r.path("state").asText(), r.path("listed").asLong(),
+              r.path("ingested").asLong(), r.path("quarantined").asLong(), r.path("startedAt").asText("-"),
+              "s3://" + r.path("bucket").asText() + "/" + r.path("prefix").asText());
+        }
+        return 0;
+      }
       if (!watch) return print(ops.get("ops/ingestions/" + runId));
       return printJson(watch(ops, runId));
     }

@@ -1,8 +1,8 @@
 package audience.cli;
 
-import audience.config.Settings;
 import audience.auth.Role;
 import audience.auth.TokenIssuer;
+import audience.config.Settings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -11,8 +11,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code ./audience token --role R --sub NAME}: a bearer token for the GraphQL API and /ops, signed with the local
- * profile's key ({@code audience.api.jwt.local-secret}) and valid for {@code audience.api.jwt.token-ttl}. Printed alone on
- * standard output, e.g. {@code curl -H "Authorization: Bearer $(./audience token --role viewer --sub me)"}.
+ * profile's key ({@code audience.api.jwt.local-secret}) and valid for {@code audience.api.jwt.token-ttl}. Printed
+ * alone on standard output, e.g. {@code curl -H "Authorization: Bearer $(./audience token --role viewer --sub me)"}.
  */
 @Command(name = "token", mixinStandardHelpOptions = true,
     description = "Mint a bearer token signed with the local key, for /graphql (any role) and /ops (operator); "

@@ -311,4 +311,25 @@ class MainTest {
     // an ended booking is not asked again
     assertThat(asked.stream().filter("GET /ops/bookings/b-2"::equals)).hasSize(1);
   }
+
+  @Test
+  void statusWithoutARunIsATableOfRunsAndWithJsonTheServicesAnswer() throws Exception {
+    String runs = "[{\"runId\":\"run-a\",\"state\":\"completed\",\"bucket\":\"raw\",\"prefix\":\"p/\","
+        + "\"listed\":20,\"ingested\":18,\"quarantined\":2,\"startedAt\":\"2026-11-27T10:00:00Z\"}]";
+    HttpServer server = fake(Map.of("GET /ops/ingestions", List.of(runs)), new CopyOnWriteArrayList<>());
+    String url = "http://127.0.0.1:" + server.getAddress().getPort();
+    try {
+      assertThat(run("status", "--url", url)).as(err()).isZero();
+      List<String> table = out().lines().toList();
+      assertThat(table.get(0)).startsWith("RUN").contains("STATE").contains("QUARANTINED");
+      assertThat(table.get(1))
+          .containsPattern("^run-a\\s+completed\\s+20\\s+18\\s+2\\s+2026-11-27T10:00:00Z\\s+s3://raw/p/$");
+      cliOut.getBuffer().setLength(0);
+      sysOut.reset();
+      assertThat(run("status", "--url", url, "--json")).isZero();
+      assertThat(out().strip()).isEqualTo(runs);
+    } finally {
+      server.stop(0);
+    }
+  }
 }
