@@ -94,7 +94,7 @@ class IngestionProtocolTest {
         bucket -> CompletableFuture.completedFuture(null), this::page,
         chunk -> handlers.get(chunk.runId()).process(chunk), runs,
         done -> CompletableFuture.completedFuture("none"), stalled -> CompletableFuture.completedFuture("none"), topic,
-        settings.ingestion(), Clock.systemUTC()));
+        settings.ingestion(), Clock.systemUTC(), IngestionMetrics.unregistered()));
   }
 
   @AfterAll

@@ -2,13 +2,20 @@ package audience.service;
 
 import audience.config.Settings;
 import audience.graphql.ApiBackend;
+import audience.graphql.GraphQlMetrics;
 import audience.graphql.GraphQlRoutes;
 import audience.http.BookingsRoutes;
+import audience.http.HttpMetrics;
 import audience.http.HttpServer;
+import audience.http.MetricsRoutes;
 import audience.http.MembersRoutes;
 import audience.http.SegmentsRoutes;
 import audience.http.OpsRoutes;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.server.Route;
+
+import java.util.Set;
 
 /** A service node with its HTTP endpoints. */
 public record Service(AudienceNode node, ServerBinding binding) implements AutoCloseable {
@@ -16,14 +23,20 @@ public record Service(AudienceNode node, ServerBinding binding) implements AutoC
   public static Service start(Settings settings) {
     AudienceNode node = AudienceNode.start(settings);
     try {
+      Settings.MetricsSettings metrics = settings.metrics();
+      MeterRegistry registry = node.metrics().registry();
+      Route routes = new OpsRoutes(node.wiring().ingestion(), node.dependencies().quarantine()).routes()
+          .orElse(new MembersRoutes(node.dependencies().members()).routes())
+          .orElse(new SegmentsRoutes(node.wiring().segments()).routes())
+          .orElse(new BookingsRoutes(node.wiring().bookings()).routes())
+          // the API checks a bearer token on every request; the /ops routes above do not (yet)
+          .orElse(GraphQlRoutes.of(ApiBackend.of(node.wiring().ingestion(), node.wiring().segments(),
+              node.wiring().bookings(), node.dependencies().quarantine()), settings,
+              new GraphQlMetrics(registry, metrics.maxGraphQlOperations())).routes());
+      // /metrics asks for no token (a scraper's, on a private network): outside /ops and the API
+      if (metrics.enabled()) routes = new MetricsRoutes(metrics.path(), node.metrics()::scrape).routes().orElse(routes);
       ServerBinding binding = HttpServer.start(node.system(), settings.http(),
-          new OpsRoutes(node.wiring().ingestion(), node.dependencies().quarantine()).routes()
-              .orElse(new MembersRoutes(node.dependencies().members()).routes())
-              .orElse(new SegmentsRoutes(node.wiring().segments()).routes())
-              .orElse(new BookingsRoutes(node.wiring().bookings()).routes())
-              // the API checks a bearer token on every request; the /ops routes above do not (yet)
-              .orElse(GraphQlRoutes.of(ApiBackend.of(node.wiring().ingestion(), node.wiring().segments(),
-                  node.wiring().bookings(), node.dependencies().quarantine()), settings).routes()));
+          new HttpMetrics(registry, Set.of(metrics.path())).instrument(routes));
       return new Service(node, binding);
     } catch (RuntimeException e) {
       node.close();
