@@ -63,7 +63,7 @@ public final class BookingMetrics {
   }
 
   private static Counter rows(MeterRegistry registry, String outcome) {
-    return Counter.builder(ROWS).tag(OUTCOME, outcome).baseUnit("rows")
+    return Counter.builder(ROWS).tag(OUTCOME, outcome)
         .description("Audience rows the EDM platform's import jobs reported, imported or rejected").register(registry);
   }
 

@@ -39,11 +39,11 @@ public final class IngestionMetrics {
 
   public IngestionMetrics(MeterRegistry registry) {
     this.listed = Counter.builder(FILES_LISTED).description("Files listed by runs (a restarted run lists again "
-        + "from its committed offset)").baseUnit("files").register(registry);
+        + "from its committed offset)").register(registry);
     this.ingested = Counter.builder(FILES_INGESTED).description("Files stored in the member store, counted when "
-        + "their chunk is committed").baseUnit("files").register(registry);
+        + "their chunk is committed").register(registry);
     this.quarantined = Counter.builder(FILES_QUARANTINED).description("Files quarantined, counted when their chunk "
-        + "is committed").baseUnit("files").register(registry);
+        + "is committed").register(registry);
     this.completed = Counter.builder(RUNS_COMPLETED).description("Runs completed (done event recorded)")
         .register(registry);
     this.chunkSettled = chunkTimer(registry, SETTLED);

@@ -37,9 +37,9 @@ public final class SegmentMetrics {
     this.generation = Timer.builder(GENERATION).description("Time from a generation's request to its manifest")
         .register(registry);
     this.published = Counter.builder(RECORDS_PUBLISHED).description("Segment records published to the segments "
-        + "stream (a generation scanned again after a crash publishes again)").baseUnit("records").register(registry);
+        + "stream (a generation scanned again after a crash publishes again)").register(registry);
     this.consumed = Counter.builder(RECORDS_CONSUMED).description("Segment records whose effects were done and whose "
-        + "batch was checkpointed").baseUnit("records").register(registry);
+        + "batch was checkpointed").register(registry);
   }
 
   /** Meters kept in a registry of their own: for tests that build the feature's dependencies. */
