@@ -8,6 +8,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -101,7 +102,7 @@ public final class SegmentBooking extends EventSourcedBehaviorWithEnforcedReplie
 
   public record Dependencies(SegmentLookup segments, AudienceWriter audiences, AudienceUploader uploader,
                              BookingNotifier notifier, BookingReadModel readModel, Policy policy, Duration askTimeout,
-                             Clock clock) {}
+                             Clock clock, BookingMetrics metrics) {}
 
   // ---- protocol
 
@@ -451,13 +452,17 @@ public final class SegmentBooking extends EventSourcedBehaviorWithEnforcedReplie
         : p.jobId() != null ? new ChunkJobCreated(b.bookingId(), p.chunk(), p.jobId(), at)
         : new ChunkImported(b.bookingId(), p.chunk(), b.chunks().get(p.chunk()).jobId(), p.imported(), p.rejected(),
             at);
-    return persist(event).thenReply(p.replyTo(), s -> StatusReply.ack());
+    return persist(event).thenRun(s -> {
+      if (event instanceof AttemptFailed) deps.metrics().platformCallFailed();
+      if (event instanceof ChunkImported) deps.metrics().rows(p.imported(), p.rejected());
+    }).thenReply(p.replyTo(), s -> StatusReply.ack());
   }
 
   private ReplyEffect<Event, State> uploadEnded(State state, UploadEnded ended) {
     busy.remove(ended.bookingId());
     Booking b = state.get(ended.bookingId());
     if (b.status() != Status.UPLOADING) return Effect().noReply();
+    deps.metrics().uploadEnded(ended.error() == null);
     if (ended.error() != null) return fail(b, "upload: " + ended.error());
     AudienceUploader.Result r = ended.result();
     return persist(new Uploaded(b.bookingId(), r.chunks(), r.imported(), r.rejected(), now())).thenRun(s -> {
@@ -511,6 +516,7 @@ public final class SegmentBooking extends EventSourcedBehaviorWithEnforcedReplie
     busy.remove(done.bookingId());
     Booking b = state.get(done.bookingId());
     if (!b.notificationDue()) return Effect().noReply();
+    deps.metrics().notification(done.error() == null);
     if (done.error() != null) {
       Duration backoff = backoff(1);
       log.warn("booking {}: notification failed, sending it again in {}: {}", b.bookingId(), backoff, done.error());
@@ -557,6 +563,7 @@ public final class SegmentBooking extends EventSourcedBehaviorWithEnforcedReplie
 
   private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<Event, State> persist(List<Event> events) {
     return Effect().persist(events).thenRun(s -> {
+      deps.metrics().held(segmentId, s.bookings().values());
       long version = lastSequenceNumber(ctx);
       events.stream().map(Event::bookingId).distinct().forEach(id -> writeRow(s.get(id), version));
     });
@@ -581,9 +588,11 @@ public final class SegmentBooking extends EventSourcedBehaviorWithEnforcedReplie
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> {
           busy.clear();
+          deps.metrics().held(segmentId, state.bookings().values());
           timers.startTimerWithFixedDelay(DEADLINE_TIMER, new Wake(), deps.policy().deadlineCheck());
           if (!state.bookings().isEmpty()) ctx.getSelf().tell(new Wake());
         })
+        .onSignal(PostStop.instance(), state -> deps.metrics().released(segmentId))
         .build();
   }
 

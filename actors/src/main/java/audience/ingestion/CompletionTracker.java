@@ -180,7 +180,8 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
 
   /** What the tracker needs from outside; passed in, so tests can hand it their own. */
   public record Dependencies(IngestionPeers peers, RunReadModel runs, DoneNotifier notifier,
-                             ActorRef<Topic.Command<IngestionDone>> topic, Clock clock, IngestionSettings settings) {}
+                             ActorRef<Topic.Command<IngestionDone>> topic, Clock clock, IngestionSettings settings,
+                             IngestionMetrics metrics) {}
 
   private static final String REPUBLISH_TIMER = "republish";
   private static final double PERSIST_RESTART_JITTER = 0.2;
@@ -279,6 +280,7 @@ public final class CompletionTracker extends EventSourcedBehaviorWithEnforcedRep
       IngestionDone done = state.done(runId);
       ctx.getLog().info("run {} completed: {} listed, {} ingested, {} quarantined{}", runId, done.listed(),
           done.ingested(), done.quarantined(), done.warning().isEmpty() ? "" : " (warning: " + done.warning() + ")");
+      deps.metrics().runCompleted();
       publish(done);
     }
   }

@@ -40,22 +40,22 @@ public final class Ingestion {
 
   /**
    * What the ingestion entities need, built outside the actor system: how runs list their files and workers settle
-   * chunks, whether a bucket exists, the runs read model, where the done event goes.
+   * chunks, whether a bucket exists, the runs read model, where the done event goes, the meters it records.
    */
   public record Dependencies(BucketCheck buckets, FileListing listing, FileWorker.ChunkHandler chunks,
                              RunReadModel runs, DoneNotifier notifier, StallNotifier stallNotifier,
                              ActorRef<Topic.Command<IngestionDone>> doneTopic, IngestionSettings settings,
-                             Clock clock) {}
+                             Clock clock, IngestionMetrics metrics) {}
 
   /** Registers the pool of file workers, the completion trackers and the run entities on this node. */
   public static Ingestion init(ActorSystem<?> system, Dependencies deps) {
     IngestionSettings settings = deps.settings();
     IngestionPeers peers = IngestionPeers.sharded(system);
-    FileWorker.init(system, peers, deps.chunks());
+    FileWorker.init(system, peers, deps.metrics().timed(deps.chunks()));
     CompletionTracker.init(system, new CompletionTracker.Dependencies(peers, deps.runs(), deps.notifier(),
-        deps.doneTopic(), deps.clock(), settings));
+        deps.doneTopic(), deps.clock(), settings, deps.metrics()));
     IngestionRun.init(system, new IngestionRun.Dependencies(peers, deps.listing(), deps.runs(), deps.stallNotifier(),
-        settings, deps.clock()));
+        settings, deps.clock(), deps.metrics()));
     SourcePolicy sources = new SourcePolicy(settings.allowedSources());
     if (sources.allowsNothing()) {
       log.warn("audience.ingestion.allowed-sources is empty: every trigger and /ops run will be refused");

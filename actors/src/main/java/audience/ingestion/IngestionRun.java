@@ -9,6 +9,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -260,7 +261,7 @@ public final class IngestionRun
 
   /** What the run entity needs from outside; passed in, so the entity tests hand it their own. */
   public record Dependencies(IngestionPeers peers, FileListing listing, RunReadModel runs, StallNotifier notifier,
-                             IngestionSettings settings, Clock clock) {}
+                             IngestionSettings settings, Clock clock, IngestionMetrics metrics) {}
 
   private final String runId;
   private final ActorContext<Command> ctx;
@@ -486,6 +487,7 @@ public final class IngestionRun
   private ReplyEffect<Event, State> pageListed(State state, PageListed page) {
     if (!window.awaitsPageAfter(page.after())) return Effect().noReply(); // asked for before a restart
     window.pageListed(page.files(), page.more());
+    deps.metrics().listed(page.files().size());
     return kick(state);
   }
 
@@ -600,6 +602,7 @@ public final class IngestionRun
       }
       commit.ifPresent(c -> {
         window.committed(c);
+        deps.metrics().committed(c.ingested(), c.quarantined());
         chunksSinceLog += c.chunks();
         if (chunksSinceLog >= settings.logEveryChunks()) {
           chunksSinceLog = 0;
@@ -626,6 +629,7 @@ public final class IngestionRun
 
   private CompletionStage<Void> writeReadModel(State s, boolean force) {
     if (s.spec() == null) return CompletableFuture.completedFuture(null);
+    deps.metrics().phase(runId, s.phase()); // every change of phase is followed by a write of the read model
     long version = lastSequenceNumber(ctx);
     long listed = view(s).listed();
     return readModel.write(force, () -> deps.runs().write(new RunStore.RunPart(runId, s.spec().bucket(), s.spec().prefix(),
@@ -659,6 +663,7 @@ public final class IngestionRun
           writeReadModel(state, true);
           kickLater();
         })
+        .onSignal(PostStop.instance(), state -> deps.metrics().stopped(runId))
         .build();
   }
 

@@ -36,7 +36,7 @@ public final class SegmentConsumers {
 
   /** What the consumers need from outside; passed in (no singletons). */
   public record Dependencies(S3AsyncClient s3, KinesisAsyncClient kinesis, SegmentStore store, Settings settings,
-                             Clock clock) {}
+                             Clock clock, SegmentMetrics metrics) {}
 
   private final ActorSystem<?> system;
   private final String stream;
@@ -71,7 +71,7 @@ public final class SegmentConsumers {
     ClusterSharding sharding = ClusterSharding.get(system);
     return new SegmentShardConsumer.Dependencies(reader::source, sink,
         shardId -> sharding.entityRefFor(SegmentShardConsumer.TYPE_KEY, SegmentShardConsumer.entityId(stream, shardId)),
-        s.segments().consumer(), deps.clock());
+        s.segments().consumer(), deps.clock(), deps.metrics());
   }
 
   /** The consumer of {@code shardId} on this node's stream: its checkpoint and whether it is finished. */

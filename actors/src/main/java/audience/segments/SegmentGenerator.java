@@ -188,7 +188,7 @@ public final class SegmentGenerator extends EventSourcedBehaviorWithEnforcedRepl
 
   /** What the generator needs from outside, passed in. */
   public record Dependencies(MemberStore members, SegmentStore store, KinesisPublisher publisher,
-                             ManifestStore manifests, SegmentSettings settings, Clock clock) {}
+                             ManifestStore manifests, SegmentSettings settings, Clock clock, SegmentMetrics metrics) {}
 
   private final String runId;
   private final ActorContext<Command> ctx;
@@ -344,6 +344,7 @@ public final class SegmentGenerator extends EventSourcedBehaviorWithEnforcedRepl
     scanning = false;
     expected = scanned.expected();
     lastError = "";
+    deps.metrics().published(scanned.published());
     log.info("segments of run {}: {} members scanned in {} ms, {} interesting segments published to Kinesis in {} ms",
         runId, scanned.members(), scanned.scanMs(), scanned.published(), scanned.publishMs());
     if (state.phase() == Phase.PUBLISHED && state.segments() == expected.size()) {
@@ -422,6 +423,7 @@ public final class SegmentGenerator extends EventSourcedBehaviorWithEnforcedRepl
     return Effect().persist(new ManifestWritten(done.manifestKey(), done.latest(), done.retired(),
         deps.clock().instant())).thenRun(s -> {
           lastError = "";
+          if (s.requestedAt() != null) deps.metrics().generated(Duration.between(s.requestedAt(), s.manifestAt()));
           log.info("segments of run {}: manifest {} written ({} segments){}{}; {} ms after the done event", runId,
               done.manifestKey(), s.segments(), done.latest() ? ", now latest" : ", a newer generation is latest",
               done.retired().isEmpty() ? "" : ", retired " + done.retired(), view(s).doneToManifestMs());

@@ -99,7 +99,7 @@ public final class SegmentShardConsumer extends EventSourcedBehaviorWithEnforced
       implements CborSerializable {}
 
   /** The stream: the effects of a batch are done; persist its checkpoint, then answer (the next batch waits). */
-  record BatchDone(long incarnation, String lastSequenceNumber, boolean shardEnd, int records,
+  record BatchDone(long incarnation, String lastSequenceNumber, boolean shardEnd, int records, long millisBehind,
                    ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
   /** Which of the parents asked for in check {@code attempt} are not finished (or did not answer). */
@@ -175,7 +175,7 @@ public final class SegmentShardConsumer extends EventSourcedBehaviorWithEnforced
 
   /** Passed in, so tests can hand their own reader, sink and peers. */
   public record Dependencies(ShardSource reader, MetadataSink sink, Peers peers, ConsumerSettings settings,
-                             Clock clock) {}
+                             Clock clock, SegmentMetrics metrics) {}
 
   /** Where the shard stream stands in this entity instance (not persisted: a new instance starts idle). */
   private sealed interface Phase permits Idle, CheckingParents, Reading, WaitingRestart {}
@@ -318,7 +318,8 @@ public final class SegmentShardConsumer extends EventSourcedBehaviorWithEnforced
               .thenCompose(outcome -> {
                 records.addAndGet(batch.records().size());
                 return AskPattern.askWithStatus(self, (ActorRef<StatusReply<Done>> reply) -> new BatchDone(incarnation,
-                    batch.lastSequenceNumber().orElse(null), batch.shardEnd(), batch.records().size(), reply),
+                    batch.lastSequenceNumber().orElse(null), batch.shardEnd(), batch.records().size(),
+                    batch.millisBehindLatest(), reply),
                     settings.askTimeout(), ctx.getSystem().scheduler());
               }))
           .toMat(Sink.ignore(), Keep.both())
@@ -340,13 +341,19 @@ public final class SegmentShardConsumer extends EventSourcedBehaviorWithEnforced
     failuresInRow = 0;
     if (d.shardEnd()) {
       return Effect().persist(new ShardFinished(d.lastSequenceNumber()))
-          .thenRun(next -> logFinished(r, d))
+          .thenRun(next -> {
+            deps.metrics().checkpointed(shardId, d.records(), d.millisBehind());
+            deps.metrics().released(shardId);
+            logFinished(r, d);
+          })
           .thenReply(d.replyTo(), next -> StatusReply.ack());
     }
     if (d.lastSequenceNumber() == null || !s.isAdvancedBy(Checkpoint.after(shardId, d.lastSequenceNumber()))) {
+      deps.metrics().checkpointed(shardId, d.records(), d.millisBehind()); // already covered by the checkpoint
       return Effect().reply(d.replyTo(), StatusReply.ack());
     }
     return Effect().persist(new CheckpointAdvanced(d.lastSequenceNumber()))
+        .thenRun(next -> deps.metrics().checkpointed(shardId, d.records(), d.millisBehind()))
         .thenRun(next -> ctx.getLog().debug("shard {} of {}: {} records done, checkpoint after sequence {}", shardId,
             stream, d.records(), d.lastSequenceNumber()))
         .thenReply(d.replyTo(), next -> StatusReply.ack());
@@ -395,7 +402,10 @@ public final class SegmentShardConsumer extends EventSourcedBehaviorWithEnforced
           // A checkpoint means the stream ran before, so its parents were finished: resume at once.
           if (!state.finished() && state.position().isPresent()) startStream(state);
         })
-        .onSignal(PostStop.instance(), state -> stopStream())
+        .onSignal(PostStop.instance(), state -> {
+          stopStream();
+          deps.metrics().released(shardId);
+        })
         .onSignal(PreRestart.instance(), state -> stopStream())
         .build();
   }

@@ -178,7 +178,7 @@ class SegmentBookingTest {
           readModel.merge(b.bookingId(), b, (old, next) -> next);
           return CompletableFuture.completedFuture(null);
         }, new SegmentBooking.Policy(MAX_ATTEMPTS, Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofHours(1),
-            ZONE), TIMEOUT, clock);
+            ZONE), TIMEOUT, clock, BookingMetrics.unregistered());
   }
 
   private String segment(boolean active) {

@@ -3,6 +3,7 @@ package audience.ingestion;
 import audience.config.Settings;
 import audience.store.RunPhase;
 import com.typesafe.config.ConfigFactory;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -54,6 +55,7 @@ class IngestionProtocolTest {
   private final InMemoryRuns runs = new InMemoryRuns();
   private ActorRef<Topic.Command<IngestionDone>> topic;
   private Ingestion ingestion;
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
   /** Keys each run quarantined (what the quarantine table holds in the service), by run id. */
   private final Map<String, ConcurrentSkipListSet<String>> quarantined = new ConcurrentHashMap<>();
@@ -94,7 +96,7 @@ class IngestionProtocolTest {
         bucket -> CompletableFuture.completedFuture(null), this::page,
         chunk -> handlers.get(chunk.runId()).process(chunk), runs,
         done -> CompletableFuture.completedFuture("none"), stalled -> CompletableFuture.completedFuture("none"), topic,
-        settings.ingestion(), Clock.systemUTC()));
+        settings.ingestion(), Clock.systemUTC(), new IngestionMetrics(meters)));
   }
 
   @AfterAll
@@ -129,6 +131,9 @@ class IngestionProtocolTest {
       return CompletableFuture.completedFuture(new ChunkProcessor.Outcome(chunk.files().size() - 1, 1));
     });
     TestProbe<IngestionDone> probe = subscribe();
+    double ingestedBefore = count(IngestionMetrics.FILES_INGESTED);
+    double quarantinedBefore = count(IngestionMetrics.FILES_QUARANTINED);
+    double failedBefore = meters.get(IngestionMetrics.CHUNK).tag("outcome", "failed").timer().count();
     assertThat(ingestion.start(spec("crash-run", "crash/")).toCompletableFuture().join().created()).isTrue();
 
     IngestionDone done = fishDone(probe, "crash-run");
@@ -139,6 +144,15 @@ class IngestionProtocolTest {
     assertThat(seen).hasSize(95);
     assertThat(seen.get("crash/f-0040.json")).isEqualTo(2);
     assertThat(seen.get("crash/f-0000.json")).isEqualTo(1);
+    // the meters count committed files: the chunk processed twice counts once, like the run's own figures
+    assertThat(count(IngestionMetrics.FILES_INGESTED) - ingestedBefore).isEqualTo(done.ingested());
+    assertThat(count(IngestionMetrics.FILES_QUARANTINED) - quarantinedBefore).isEqualTo(done.quarantined());
+    assertThat(meters.get(IngestionMetrics.CHUNK).tag("outcome", "failed").timer().count() - failedBefore)
+        .isEqualTo(1);
+  }
+
+  private double count(String counter) {
+    return meters.get(counter).counter().count();
   }
 
   @Test

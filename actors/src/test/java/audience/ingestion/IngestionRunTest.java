@@ -108,7 +108,8 @@ class IngestionRunTest {
       stalls.add(stalled);
       return CompletableFuture.completedFuture("msg-" + stalls.size());
     };
-    return new IngestionRun.Dependencies(peers, listing, runs, notifier, settings.ingestion(), Clock.systemUTC());
+    return new IngestionRun.Dependencies(peers, listing, runs, notifier, settings.ingestion(), Clock.systemUTC(),
+        IngestionMetrics.unregistered());
   }
 
   private String newRunId() {

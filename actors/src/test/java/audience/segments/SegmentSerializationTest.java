@@ -63,7 +63,7 @@ class SegmentSerializationTest {
     roundTrip(new SegmentShardConsumer.Wake(List.of()));
     roundTrip(new SegmentShardConsumer.GetStatus(status.getRef()));
     roundTrip(new SegmentShardConsumer.Status(SHARD, SEQ, false, true));
-    roundTrip(new SegmentShardConsumer.BatchDone(3, SEQ, true, 500, done.getRef()));
+    roundTrip(new SegmentShardConsumer.BatchDone(3, SEQ, true, 500, 1_200, done.getRef()));
     roundTrip(new SegmentShardConsumer.ParentsChecked(2, List.of("shardId-000000000000")));
     roundTrip(new SegmentShardConsumer.StreamEnded(4, "java.io.IOException: reset"));
     roundTrip(new SegmentShardConsumer.RestartStream(4));

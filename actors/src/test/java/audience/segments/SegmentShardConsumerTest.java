@@ -149,7 +149,7 @@ class SegmentShardConsumerTest {
       return source.apply(id, from);
     };
     SegmentShardConsumer.Dependencies deps = new SegmentShardConsumer.Dependencies(reader, sink,
-        id -> consumers.get(id), settings.segments().consumer(), Clock.systemUTC());
+        id -> consumers.get(id), settings.segments().consumer(), Clock.systemUTC(), SegmentMetrics.unregistered());
     ActorRef<SegmentShardConsumer.Command> ref =
         testKit.spawn(SegmentShardConsumer.create(SegmentShardConsumer.entityId(STREAM, shardId), deps));
     consumers.put(shardId, ref);

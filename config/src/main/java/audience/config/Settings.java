@@ -604,6 +604,27 @@ public record Settings(
     }
   }
 
+  /** {@code audience.metrics}: whether and where the node serves its meters, how GraphQL operations are tagged. */
+  public MetricsSettings metrics() {
+    return MetricsSettings.from(config.getConfig("audience.metrics"));
+  }
+
+  /** See {@code audience.metrics} in reference.conf. */
+  public record MetricsSettings(boolean enabled, String path, int maxGraphQlOperations) {
+    static MetricsSettings from(Config c) {
+      MetricsSettings m = new MetricsSettings(c.getBoolean("enabled"), c.getString("path"),
+          c.getInt("max-graphql-operations"));
+      if (m.path.isEmpty() || m.path.contains("/") || m.path.equals("ops")) {
+        throw new IllegalArgumentException("audience.metrics.path must be one path segment other than ops, not '"
+            + m.path + "'");
+      }
+      if (m.maxGraphQlOperations < 0) {
+        throw new IllegalArgumentException("audience.metrics.max-graphql-operations must not be negative");
+      }
+      return m;
+    }
+  }
+
   /** The HTTP server; {@code portFile}, when not empty, receives the bound port (for a service on port 0). */
   public record HttpSettings(String iface, int port, String portFile) {
     static HttpSettings from(Config c) {

@@ -15,6 +15,7 @@ import graphql.execution.AbortExecutionException;
 import graphql.execution.DataFetcherExceptionHandler;
 import graphql.execution.DataFetcherExceptionHandlerResult;
 import graphql.execution.instrumentation.ChainedInstrumentation;
+import graphql.execution.instrumentation.Instrumentation;
 import graphql.execution.instrumentation.InstrumentationContext;
 import graphql.execution.instrumentation.InstrumentationState;
 import graphql.execution.instrumentation.SimplePerformantInstrumentation;
@@ -83,6 +84,11 @@ public final class GraphQlApi {
   }
 
   public GraphQlApi(ApiBackend backend, Settings.ApiSettings settings) {
+    this(backend, settings, SimplePerformantInstrumentation.INSTANCE);
+  }
+
+  /** {@code observer}: an instrumentation that runs first, around everything (the node's GraphQlMetrics). */
+  public GraphQlApi(ApiBackend backend, Settings.ApiSettings settings, Instrumentation observer) {
     this.settings = settings;
     Settings.ApiLimits limits = settings.limits();
     this.fetchers = new Fetchers(backend, limits.maxPageSize());
@@ -92,7 +98,7 @@ public final class GraphQlApi {
         .maxTokens(limits.maxTokens()).maxRuleDepth(limits.maxRuleDepth())
         .maxCharacters((int) Math.min(limits.maxBody(), Integer.MAX_VALUE)));
     this.graphQl = GraphQL.newGraphQL(schema)
-        .instrumentation(new ChainedInstrumentation(List.of(new Guard(roles, limits.maxAliases()),
+        .instrumentation(new ChainedInstrumentation(List.of(observer, new Guard(roles, limits.maxAliases()),
             new DepthLimit(limits.maxDepth()), new ComplexityLimit(limits.maxComplexity(), limits.maxPageSize()))))
         .defaultDataFetcherExceptionHandler(errors())
         .build();

@@ -69,6 +69,12 @@ public final class GraphQlRoutes extends AllDirectives {
         settings.profile()), settings.api(), Clock.systemUTC());
   }
 
+  /** Like {@link #of(ApiBackend, Settings)}, every operation observed by {@code metrics}. */
+  public static GraphQlRoutes of(ApiBackend backend, Settings settings, GraphQlMetrics metrics) {
+    return new GraphQlRoutes(new GraphQlApi(backend, settings.api(), metrics), TokenVerifier.of(settings.api().jwt(),
+        settings.profile()), settings.api(), Clock.systemUTC());
+  }
+
   public Route routes() {
     return path(PATH, () -> optionalHeaderValueByName(ORIGIN, origin -> {
       if (origin.isPresent() && !settings.corsAllowedOrigins().contains(origin.get())) {

@@ -28,14 +28,16 @@ public final class AudienceNode implements AutoCloseable {
   private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
 
   private final Settings settings;
+  private final NodeMetrics metrics;
   private final AwsClients aws;
   private final Guardian.Dependencies deps;
   private final ActorSystem<Void> system;
   private final Guardian.Wiring wiring;
 
-  private AudienceNode(Settings settings, AwsClients aws, Guardian.Dependencies deps, ActorSystem<Void> system,
-                       Guardian.Wiring wiring) {
+  private AudienceNode(Settings settings, NodeMetrics metrics, AwsClients aws, Guardian.Dependencies deps,
+                       ActorSystem<Void> system, Guardian.Wiring wiring) {
     this.settings = settings;
+    this.metrics = metrics;
     this.aws = aws;
     this.deps = deps;
     this.system = system;
@@ -44,6 +46,7 @@ public final class AudienceNode implements AutoCloseable {
 
   public static AudienceNode start(Settings settings) {
     AwsClients aws = AwsClients.create(settings.aws());
+    NodeMetrics metrics = new NodeMetrics();
     try {
       Bootstrap.Resolved resources = new Bootstrap(aws, settings.resources(), settings.segments().stream()).run();
       BatchWriter writer = new BatchWriter(aws.dynamo(), settings.ingestion().retry());
@@ -53,7 +56,8 @@ public final class AudienceNode implements AutoCloseable {
           new QuarantineStore(aws.dynamo(), r.quarantineTable(), writer, settings.ingestion().quarantineRetention()),
           new RunStore(aws.dynamo(), r.runsTable()),
           new SegmentStore(aws.dynamo(), r.segmentsTable(), settings.segments().stream().retry()),
-          new BookingStore(aws.dynamo(), r.bookingsTable(), settings.ingestion().retry()), Clock.systemUTC());
+          new BookingStore(aws.dynamo(), r.bookingsTable(), settings.ingestion().retry()), Clock.systemUTC(),
+          metrics.registry());
       CompletableFuture<Guardian.Wiring> ready = new CompletableFuture<>();
       // Readiness (Pekko Management's GET /ready) probes the node's own clients: given to the system as a setup.
       ActorSystemSetup setup = ActorSystemSetup.create(BootstrapSetup.create(settings.config()),
@@ -62,9 +66,10 @@ public final class AudienceNode implements AutoCloseable {
       ActorSystem<Void> system = ActorSystem.create(Guardian.create(deps, ready), "audience", setup);
       Guardian.Wiring wiring = ready.get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       log.info("node up: profile {}, cluster address {}", settings.profile(), system.address());
-      return new AudienceNode(settings, aws, deps, system, wiring);
+      return new AudienceNode(settings, metrics, aws, deps, system, wiring);
     } catch (Exception e) {
       aws.close();
+      metrics.close();
       throw new IllegalStateException("node failed to start: " + e.getMessage(), e);
     }
   }
@@ -72,6 +77,9 @@ public final class AudienceNode implements AutoCloseable {
   public Settings settings() { return settings; }
 
   public AwsClients aws() { return aws; }
+
+  /** The node's meters (Prometheus registry with the JVM's and the features' meters). */
+  public NodeMetrics metrics() { return metrics; }
 
   public Guardian.Dependencies dependencies() { return deps; }
 
@@ -88,5 +96,6 @@ public final class AudienceNode implements AutoCloseable {
       log.warn("actor system did not terminate within {}: {}", SHUTDOWN_TIMEOUT, e.toString());
     }
     aws.close();
+    metrics.close();
   }
 }

@@ -11,6 +11,7 @@ import audience.ingestion.DoneNotifier;
 import audience.ingestion.FileListing;
 import audience.ingestion.Ingestion;
 import audience.ingestion.IngestionDone;
+import audience.ingestion.IngestionMetrics;
 import audience.ingestion.StallNotifier;
 import audience.ingestion.TriggerListener;
 import audience.store.MemberStore;
@@ -22,6 +23,7 @@ import audience.bookings.AudienceExport;
 import audience.bookings.AudienceUploader;
 import audience.bookings.Booking;
 import audience.bookings.BookingRows;
+import audience.bookings.BookingMetrics;
 import audience.bookings.Bookings;
 import audience.bookings.CreatorSchedule;
 import audience.bookings.HttpEdmPlatform;
@@ -38,6 +40,8 @@ import audience.segments.ManifestStore;
 import audience.segments.SegmentConsumers;
 import audience.segments.SegmentGenerations;
 import audience.segments.SegmentGenerator;
+import audience.segments.SegmentMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -64,10 +68,10 @@ public final class Guardian {
   public record Wiring(Ingestion ingestion, SegmentGenerations segments, Bookings bookings,
                        ActorRef<Topic.Command<IngestionDone>> doneTopic) {}
 
-  /** Everything built outside the actor system. */
+  /** Everything built outside the actor system; {@code metrics}: the node's registry, handed to every feature. */
   public record Dependencies(Settings settings, AwsClients aws, Bootstrap.Resolved resources, MemberStore members,
                              QuarantineStore quarantine, RunStore runs, SegmentStore segments,
-                             BookingStore bookings, Clock clock) {}
+                             BookingStore bookings, Clock clock, MeterRegistry metrics) {}
 
   private Guardian() {}
 
@@ -81,9 +85,10 @@ public final class Guardian {
       ActorRef<Topic.Command<IngestionDone>> doneTopic =
           ctx.spawn(Topic.create(IngestionDone.class, IngestionDone.TOPIC), IngestionDone.TOPIC);
 
-      SegmentGenerations segments = SegmentGenerations.init(ctx.getSystem(), segmentDependencies(deps));
+      SegmentMetrics segmentMetrics = new SegmentMetrics(deps.metrics());
+      SegmentGenerations segments = SegmentGenerations.init(ctx.getSystem(), segmentDependencies(deps, segmentMetrics));
       SegmentConsumers.init(ctx.getSystem(), new SegmentConsumers.Dependencies(deps.aws().s3(), deps.aws().kinesis(),
-          deps.segments(), settings, deps.clock()));
+          deps.segments(), settings, deps.clock(), segmentMetrics));
       // The done event's outbox: the SNS notification, then the run's segment generation (both repeated until
       // they succeed; the generation request is idempotent).
       DoneNotifier sns = DoneNotifier.sns(deps.aws().sns(), deps.resources().notificationsTopicArn());
@@ -105,12 +110,12 @@ public final class Guardian {
     });
   }
 
-  static SegmentGenerator.Dependencies segmentDependencies(Dependencies deps) {
+  static SegmentGenerator.Dependencies segmentDependencies(Dependencies deps, SegmentMetrics metrics) {
     Settings.SegmentSettings settings = deps.settings().segments();
     var r = deps.settings().resources();
     return new SegmentGenerator.Dependencies(deps.members(), deps.segments(),
         new KinesisPublisher(deps.aws().kinesis(), r.segmentsStream(), KinesisPublisher.Options.from(settings.stream())),
-        new ManifestStore(deps.aws().s3(), r.segmentsBucket()), settings, deps.clock());
+        new ManifestStore(deps.aws().s3(), r.segmentsBucket()), settings, deps.clock(), metrics);
   }
 
   static Bookings.Dependencies bookingDependencies(Dependencies deps, ActorSystem<?> system) {
@@ -136,7 +141,7 @@ public final class Guardian {
         new SnsBookingNotifier(deps.aws().sns(), deps.resources().notificationsTopicArn()),
         (booking, version) -> deps.bookings().write(BookingRows.of(booking, version)).thenApply(written -> null),
         new SegmentBooking.Policy(b.maxAttempts(), b.minBackoff(), b.maxBackoff(), b.deadlineCheck(),
-            b.creator().zone()), b.askTimeout(), deps.clock());
+            b.creator().zone()), b.askTimeout(), deps.clock(), new BookingMetrics(deps.metrics()));
     return new Bookings.Dependencies(entity, new CreatorSchedule(b.creator().times(), b.creator().zone()),
         deps.bookings(), b.wakeInterval(), b.wakeFailedWithin(), b.creator().retryBackoff());
   }
@@ -154,7 +159,7 @@ public final class Guardian {
     return new Ingestion.Dependencies(BucketCheck.s3(deps.aws().s3()), listing, processor::process, deps.runs(),
         done,
         StallNotifier.sns(deps.aws().sns(), deps.resources().notificationsTopicArn()), doneTopic, settings,
-        deps.clock());
+        deps.clock(), new IngestionMetrics(deps.metrics()));
   }
 
   /** The data contract's parser as the settings configure it, "now" from {@code clock}. */

@@ -229,6 +229,7 @@ class BookingsIT {
     SegmentStore.SegmentRow second = segments.get(1);
     sandbox.script(EdmSandboxFault.rateLimited(Duration.ofSeconds(1)), EdmSandboxFault.serverError(500));
     Booking b = bookings.book(second.segmentId(), "retry", tomorrow(), "alice").toCompletableFuture().join();
+    awaitRow(b.bookingId()); // the creator finds requested bookings in the read model, written after the answer
     node.wiring().bookings().runCreator().toCompletableFuture().join();
     Booking done = awaitBooking(b.bookingId(), Booking.Status.NOTIFIED);
     assertThat(done.attempts()).isEqualTo(2);
@@ -239,11 +240,17 @@ class BookingsIT {
     for (int i = 0; i < 20; i++) down.add(EdmSandboxFault.serverError(503));
     sandbox.script(down.toArray(EdmSandboxFault[]::new));
     Booking c = bookings.book(third.segmentId(), "down", tomorrow(), "alice").toCompletableFuture().join();
+    awaitRow(c.bookingId());
     node.wiring().bookings().runCreator().toCompletableFuture().join();
     Booking failed = awaitBooking(c.bookingId(), Booking.Status.FAILED);
     assertThat(failed.failure()).contains("still failing after 4 attempts");
     assertThat(notificationsOf(c.bookingId(), 1)).singleElement()
         .satisfies(n -> assertThat(n.path("type").asText()).isEqualTo("BookingFailed"));
     sandbox.clearFaults();
+  }
+
+  private void awaitRow(String bookingId) {
+    Poll.until(bookingId + " in the read model", TIMEOUT, Duration.ofMillis(100),
+        () -> node.wiring().bookings().row(bookingId).toCompletableFuture().join(), java.util.Optional::isPresent);
   }
 }

@@ -86,7 +86,8 @@ class SegmentConsumersIT {
     SegmentStore store = new SegmentStore(node.aws().dynamo(), settings.resources().segmentsTable(),
         settings.segments().consumer().retry());
     SegmentConsumers consumers = SegmentConsumers.init(node.system(), new SegmentConsumers.Dependencies(
-        wrap.apply(node.aws().s3()), node.aws().kinesis(), store, settings, Clock.systemUTC()));
+        wrap.apply(node.aws().s3()), node.aws().kinesis(), store, settings, Clock.systemUTC(),
+        SegmentMetrics.unregistered()));
     KinesisPublisher publisher = new KinesisPublisher(node.aws().kinesis(), settings.resources().segmentsStream(),
         KinesisPublisher.Options.from(settings.segments().stream()));
     return new Consuming(node, store, consumers, publisher, settings);

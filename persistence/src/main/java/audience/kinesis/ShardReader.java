@@ -96,13 +96,15 @@ public record ShardReader(KinesisAsyncClient kinesis, String stream, Options opt
       last = Optional.of(r.sequenceNumber());
     }
     String nextIterator = response.nextShardIterator();
-    if (nextIterator == null) {
-      return Pair.create(new Cursor(null, last, false, true), Optional.of(new RecordBatch(shardId, records, last, true)));
-    }
     Long behind = response.millisBehindLatest();
+    long millisBehind = behind == null ? RecordBatch.UNKNOWN_BEHIND : behind;
+    if (nextIterator == null) {
+      return Pair.create(new Cursor(null, last, false, true),
+          Optional.of(new RecordBatch(shardId, records, last, true, millisBehind)));
+    }
     boolean caughtUp = records.isEmpty() && (behind == null || behind == 0L);
     Optional<RecordBatch> batch = records.isEmpty() ? Optional.empty()
-        : Optional.of(new RecordBatch(shardId, records, last, false));
+        : Optional.of(new RecordBatch(shardId, records, last, false, millisBehind));
     return Pair.create(new Cursor(nextIterator, last, caughtUp, false), batch);
   }
 }
