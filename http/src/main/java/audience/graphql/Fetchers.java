@@ -62,9 +62,12 @@ final class Fetchers {
   private final int maxPage;
   private final ObjectMapper json = new ObjectMapper();
 
-  Fetchers(ApiBackend backend, int maxPage) {
+  private final Subscriptions subscriptions;
+
+  Fetchers(ApiBackend backend, int maxPage, java.time.Duration pollInterval) {
     this.backend = backend;
     this.maxPage = maxPage;
+    this.subscriptions = new Subscriptions(backend, pollInterval);
   }
 
   /** A booking's history is looked up in its segment's entity. */
@@ -149,6 +152,9 @@ final class Fetchers {
               return env.<String, Views.ProgressNode>getDataLoader(PROGRESS).load(r.id());
             })
             .dataFetcher("quarantine", this::quarantine))
+        .type(TypeRuntimeWiring.newTypeWiring("Subscription")
+            .dataFetcher("bookingChanged", subscriptions::bookingChanged)
+            .dataFetcher("runProgress", subscriptions::runProgress))
         .type(TypeRuntimeWiring.newTypeWiring("Mutation")
             .dataFetcher("bookSegment", this::bookSegment)
             .dataFetcher("cancelBooking", env -> bookingPayload(backend.cancelBooking(bookingId(env.getArgument("id")))))
@@ -314,14 +320,14 @@ final class Fetchers {
     return s;
   }
 
-  private static String runId(String id) {
+  static String runId(String id) {
     if (id == null || !id.matches(RunIds.PATTERN)) {
       throw new ApiException(ErrorCode.INVALID_ARGUMENT, "not a run id");
     }
     return id;
   }
 
-  private static String bookingId(String id) {
+  static String bookingId(String id) {
     if (id == null || !BOOKING_ID.matcher(id).matches()) {
       throw new ApiException(ErrorCode.INVALID_ARGUMENT, "not a booking id (b- and 20 hex digits)");
     }

@@ -55,12 +55,15 @@ public final class GraphQlRoutes extends AllDirectives {
   private final RateLimiter rates;
   private final Settings.ApiSettings settings;
   private final ObjectMapper json = JsonSupport.mapper();
+  /** WebSocket upgrades: subscriptions (graphql-transport-ws), audience.graphql.ws. */
+  private final audience.graphql.ws.GraphQlWsRoute socket;
 
   public GraphQlRoutes(GraphQlApi api, TokenVerifier verifier, Settings.ApiSettings settings, Clock clock) {
     this.api = api;
     this.verifier = verifier;
     this.settings = settings;
     this.rates = new RateLimiter(settings.limits().rateLimitRequests(), settings.limits().rateLimitWindow(), clock);
+    this.socket = new audience.graphql.ws.GraphQlWsRoute(api, verifier, settings);
   }
 
   /** The routes of a node's settings: its profile's verifier, its API settings. */
@@ -79,6 +82,7 @@ public final class GraphQlRoutes extends AllDirectives {
           RawHeader.create("Access-Control-Allow-Headers", CORS_HEADERS),
           RawHeader.create("Access-Control-Max-Age", CORS_MAX_AGE_SECONDS))).orElse(List.of());
       return respondWithHeaders(cors, () -> concat(
+          socket.route(),
           options(() -> complete(HttpResponse.create().withStatus(StatusCodes.NO_CONTENT))),
           optionalHeaderValueByName(AUTHORIZATION, auth -> authenticated(auth, caller -> concat(
               post(() -> body(caller)),
@@ -248,7 +252,7 @@ public final class GraphQlRoutes extends AllDirectives {
   }
 
   /** The result as the GraphQL spec shapes it, every error with its code. */
-  private static Map<String, Object> specification(ExecutionResult r) {
+  public static Map<String, Object> specification(ExecutionResult r) {
     Map<String, Object> spec = new LinkedHashMap<>(r.toSpecification());
     if (!r.getErrors().isEmpty()) {
       List<Map<String, Object>> errors = new ArrayList<>();
