@@ -15,16 +15,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,7 +29,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WebSocketFramesTest {
   private static final long MAX = 1_000;
-  private static final long WAIT_SECONDS = 10;
   private ActorSystem<Void> system;
   private String url;
 
@@ -79,99 +71,44 @@ class WebSocketFramesTest {
     if (system != null) system.terminate();
   }
 
-  /** A raw client recording texts, pongs and the close. */
-  static final class Client implements WebSocket.Listener {
-    final LinkedBlockingQueue<String> texts = new LinkedBlockingQueue<>();
-    final LinkedBlockingQueue<String> pongs = new LinkedBlockingQueue<>();
-    final CompletableFuture<Integer> closed = new CompletableFuture<>();
-    final StringBuilder part = new StringBuilder();
-    WebSocket ws;
-
-    static Client open(String url, String... protocols) throws Exception {
-      Client c = new Client();
-      var b = HttpClient.newHttpClient().newWebSocketBuilder();
-      if (protocols.length > 0) b.subprotocols(protocols[0], List.of(protocols).subList(1, protocols.length)
-          .toArray(String[]::new));
-      c.ws = b.buildAsync(URI.create(url), c).get(WAIT_SECONDS, TimeUnit.SECONDS);
-      return c;
-    }
-
-    @Override
-    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-      part.append(data);
-      if (last) {
-        texts.add(part.toString());
-        part.setLength(0);
-      }
-      ws.request(1);
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onPong(WebSocket ws, ByteBuffer message) {
-      pongs.add(java.nio.charset.StandardCharsets.UTF_8.decode(message).toString());
-      ws.request(1);
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
-      closed.complete(statusCode);
-      return null;
-    }
-
-    @Override
-    public void onError(WebSocket ws, Throwable error) {
-      closed.completeExceptionally(error);
-    }
-
-    String next() throws InterruptedException {
-      return texts.poll(WAIT_SECONDS, TimeUnit.SECONDS);
-    }
-
-    int closeCode() throws Exception {
-      return closed.get(WAIT_SECONDS, TimeUnit.SECONDS);
-    }
-  }
-
   @Test
   void echoesWholeMessagesAndAnswersPings() throws Exception {
-    Client c = Client.open(url, "test");
-    assertThat(c.ws.getSubprotocol()).isEqualTo("test");
-    c.ws.sendText("hello", true).get();
+    RawSocket c = RawSocket.open(url, "test");
+    assertThat(c.ws().getSubprotocol()).isEqualTo("test");
+    c.ws().sendText("hello", true).get();
     assertThat(c.next()).isEqualTo("echo hello");
-    c.ws.sendText("frag", false).get();
-    c.ws.sendText("mented", true).get();
+    c.ws().sendText("frag", false).get();
+    c.ws().sendText("mented", true).get();
     assertThat(c.next()).isEqualTo("echo fragmented");
-    c.ws.sendPing(ByteBuffer.wrap("p1".getBytes())).get();
-    assertThat(c.pongs.poll(WAIT_SECONDS, TimeUnit.SECONDS)).isEqualTo("p1");
-    c.ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get();
+    c.ws().sendPing(ByteBuffer.wrap("p1".getBytes())).get();
+    assertThat(c.pong()).isEqualTo("p1");
+    c.ws().sendClose(WebSocket.NORMAL_CLOSURE, "bye").get();
     assertThat(c.closeCode()).isEqualTo(WebSocket.NORMAL_CLOSURE);
   }
 
   @Test
   void closesWithTheChosenCode() throws Exception {
     for (int code : new int[] {4403, 4400, 4429}) {
-      Client c = Client.open(url, "test");
-      c.ws.sendText("close:" + code, true).get();
+      RawSocket c = RawSocket.open(url, "test");
+      c.ws().sendText("close:" + code, true).get();
       assertThat(c.closeCode()).as("close code").isEqualTo(code);
     }
   }
 
   @Test
   void anOversizedMessageClosesTheConnection1009AndTheNextConnectionIsServed() throws Exception {
-    Client c = Client.open(url);
-    c.ws.sendText("x".repeat((int) MAX + 1), true).get();
+    RawSocket c = RawSocket.open(url);
+    c.ws().sendText("x".repeat((int) MAX + 1), true).get();
     assertThat(c.closeCode()).isEqualTo(WebSocketFrames.MESSAGE_TOO_BIG);
-    Client next = Client.open(url);
-    next.ws.sendText("x".repeat((int) MAX), true).get();
+    RawSocket next = RawSocket.open(url);
+    next.ws().sendText("x".repeat((int) MAX), true).get();
     assertThat(next.next()).startsWith("echo xxx");
   }
 
   @Test
   void theHandlerCompletingClosesNormally() throws Exception {
-    Client c = Client.open(url);
-    c.ws.sendText("done", true).get();
+    RawSocket c = RawSocket.open(url);
+    c.ws().sendText("done", true).get();
     assertThat(c.closeCode()).isEqualTo(WebSocket.NORMAL_CLOSURE);
   }
 }
