@@ -36,6 +36,8 @@ final class FakeBackend implements ApiBackend {
   final List<SegmentStore.SegmentRow> segments = new ArrayList<>();
   final List<BookingRow> bookings = new ArrayList<>();
   final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+  /** Reads of each booking's row, by id (a subscription's polls). */
+  final Map<String, AtomicInteger> bookingReads = new ConcurrentHashMap<>();
   volatile boolean hang;
   /** Bookings as their entities have them (with history), by id: shown by booking() and segmentBookings(). */
   final Map<String, Booking> entities = new ConcurrentHashMap<>();
@@ -88,6 +90,7 @@ final class FakeBackend implements ApiBackend {
   @Override
   public CompletionStage<Optional<BookingRow>> booking(String bookingId) {
     Booking entity = entities.get(bookingId);
+    bookingReads.computeIfAbsent(bookingId, k -> new AtomicInteger()).incrementAndGet();
     if (entity != null) return answer("booking", Optional.of(row(entity)));
     return answer("booking", bookings.stream().filter(b -> b.bookingId().equals(bookingId)).findFirst());
   }

@@ -229,6 +229,21 @@ class GraphQlWsTest {
   }
 
   @Test
+  void aClientsCloseIsAnsweredAtOnceAndStopsItsSubscriptions() throws Exception {
+    String id = "b-" + "0".repeat(19) + "5";
+    backend.entities.put(id, booking(id, Booking.Status.REQUESTED));
+    RawSocket c = connected();
+    c.send(subscribe("s", "subscription($id: ID!) { bookingChanged(id: $id) { status } }", Map.of("id", id)));
+    assertThat(type(c.next())).isEqualTo("next");
+    c.ws().sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "bye").get();
+    assertThat(c.closeCode(Duration.ofSeconds(5))).as("the server answers the close frame")
+        .isEqualTo(java.net.http.WebSocket.NORMAL_CLOSURE);
+    int polls = backend.bookingReads.get(id).get();
+    assertThat(c.within(Duration.ofMillis(300))).isEmpty(); // six poll intervals: a running subscription polls
+    assertThat(backend.bookingReads.get(id).get()).as("the subscription stopped polling").isEqualTo(polls);
+  }
+
+  @Test
   void theTokenMayComeAsTheUpgradesHeader() throws Exception {
     RawSocket c = RawSocket.open(url, Map.of("Authorization", "Bearer " + viewer), PROTOCOL);
     c.send("{\"type\":\"connection_init\"}");

@@ -57,6 +57,8 @@ final class GraphQlSocket {
   /** The running operations by id, each with the token of its start (an id may be used again once it ended). */
   private final Map<String, Running> running = new HashMap<>();
   private State state = State.initial();
+  /** Whether the handler's output is completed (once, when the connection closed). */
+  private boolean ended;
   private long starts;
 
   private static final class Running {
@@ -128,7 +130,12 @@ final class GraphQlSocket {
     boolean full = false;
     for (Action a : step.actions()) full |= !act(a);
     if (full) on(new GraphQlWsProtocol.SendBufferFull());
-    if (state.phase() == GraphQlWsProtocol.Phase.CLOSED) timers.forEach(Cancellable::cancel);
+    if (state.phase() == GraphQlWsProtocol.Phase.CLOSED && !ended) {
+      // the peer closed, or a Close went out: ending the handler lets the frame layer finish the close handshake
+      ended = true;
+      timers.forEach(Cancellable::cancel);
+      out.complete();
+    }
   }
 
   /** Does one action; false when a message found the send buffer full. */
@@ -143,7 +150,6 @@ final class GraphQlSocket {
         log.info("graphql-ws connection closed {}: {}", c.code(), c.reason());
       }
       out.offer(new WebSocketFrames.Close(c.code(), c.reason()));
-      out.complete();
       return true;
     }
     if (a instanceof GraphQlWsProtocol.Start s) {

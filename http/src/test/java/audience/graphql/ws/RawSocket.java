@@ -98,6 +98,11 @@ public final class RawSocket implements WebSocket.Listener {
     return closed.get(WAIT_SECONDS, TimeUnit.SECONDS);
   }
 
+  /** The close code the server sent within {@code wait}. */
+  public int closeCode(Duration wait) throws Exception {
+    return closed.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
   public boolean isClosed() {
     return closed.isDone();
   }
