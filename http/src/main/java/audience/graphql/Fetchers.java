@@ -137,7 +137,8 @@ final class Fetchers {
                 .thenApply(s -> s.map(RunNode::of).orElse(null))))
         .type(TypeRuntimeWiring.newTypeWiring("Segment").dataFetcher("bookings", this::segmentBookings))
         .type(TypeRuntimeWiring.newTypeWiring("Booking")
-            .dataFetcher("segment", env -> Fetchers.<String, SegmentNode>load(env, SEGMENT_BY_ID, env.<BookingNode>getSource().segmentId()))
+            .dataFetcher("segment", env -> Fetchers.<String, SegmentNode>load(env, SEGMENT_BY_ID,
+                env.<BookingNode>getSource().segmentId()))
             .dataFetcher("history", env -> {
               BookingNode b = env.getSource();
               if (b.history() != null) return b.history();

@@ -37,7 +37,8 @@ import java.util.concurrent.TimeoutException;
  * only), in this order: CORS (only configured origins), the bearer token (401), the body's size (413), the request's
  * shape and batch size (400), the caller's rate (429), then the operation within the timeout (503). Every refusal is
  * a GraphQL error with {@code extensions.code} and the HTTP status of {@link ErrorCode}; the /ops routes are not
- * touched here.
+ * touched here. A WebSocket upgrade (subscriptions, graphql-transport-ws) goes to
+ * {@link audience.graphql.ws.GraphQlWsRoute} after the CORS check.
  */
 public final class GraphQlRoutes extends AllDirectives {
   private static final String PATH = "graphql";

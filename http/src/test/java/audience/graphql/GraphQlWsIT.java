@@ -94,7 +94,8 @@ class GraphQlWsIT {
         .toCompletableFuture().join();
     // the reference client follows the run from now until it completed
     runEvents = client(viewer, "subscription($id: ID!) { runProgress(id: $id) { id phase listed ingested quarantined "
-        + "warning stallReason completedAt progress { settled listingFinished chunksInFlight } } }", Map.of("id", RUN)).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        + "warning stallReason completedAt progress { settled listingFinished chunksInFlight } } }",
+        Map.of("id", RUN)).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     done.fishForMessage(TIMEOUT, m -> m.runId().equals(RUN)
         ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
     Poll.until("segments generated and latest", TIMEOUT, Duration.ofMillis(200),

@@ -146,9 +146,7 @@ final class GraphQlSocket {
       return true;
     }
     if (a instanceof GraphQlWsProtocol.Close c) {
-      if (c.code() != GraphQlWsProtocol.CloseCode.INIT_TIMEOUT.code) {
-        log.info("graphql-ws connection closed {}: {}", c.code(), c.reason());
-      }
+      log.info("graphql-ws connection closed {}: {}", c.code(), c.reason());
       out.offer(new WebSocketFrames.Close(c.code(), c.reason()));
       return true;
     }

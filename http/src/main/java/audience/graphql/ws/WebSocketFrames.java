@@ -39,8 +39,8 @@ import java.util.Optional;
  * stacks pekko-http's own server layers (unmasking, frame handling with control frames, UTF-8 decoding and the close
  * handshake with its timeout, the periodic keep-alive of {@code pekko.http.server.websocket}), exactly as pekko-http's
  * {@code handleMessages} does, and replaces only the top layer, the message API, by one that can send
- * {@code ActivelyCloseWithCode(code, reason)}: the frame layer then sends a close frame with that code and waits for the
- * peer's close frame (or the close timeout) before the TCP connection is closed.
+ * {@code ActivelyCloseWithCode(code, reason)}: the frame layer then sends a close frame with that code and waits for
+ * the peer's close frame (or the close timeout) before the TCP connection is closed.
  *
  * <p>Everything above speaks the types of this class ({@link Inbound}, {@link Outbound}). Guarded by
  * {@code WebSocketFramesTest} (a raw {@code java.net.http.WebSocket} client sees each chosen close code, pings,
@@ -88,8 +88,8 @@ public final class WebSocketFrames {
 
   /**
    * The 101 answer that makes the connection a WebSocket served by {@code handler}: each whole text message of the
-   * client (at most {@code maxMessageBytes} of UTF-8) goes to it; what it emits is sent, a {@link Close} closes with its
-   * code; its completion closes 1000, its failure 1011. {@code subprotocol}: the one chosen among those the client
+   * client (at most {@code maxMessageBytes} of UTF-8) goes to it; what it emits is sent, a {@link Close} closes with
+   * its code; its completion closes 1000, its failure 1011. {@code subprotocol}: the one chosen among those the client
    * offered (empty: none).
    */
   public static HttpResponse upgrade(WebSocketUpgrade upgrade, Optional<String> subprotocol,
@@ -109,7 +109,8 @@ public final class WebSocketFrames {
     Flow<FrameEvent, FrameEvent, NotUsed> frames = masking.atop(handling).atop(keepAlive)
         .join(messages(handler, maxMessageBytes));
     @SuppressWarnings({"unchecked", "rawtypes"})
-    org.apache.pekko.stream.Graph<FlowShape<FrameEvent, FrameEvent>, Object> graph = (org.apache.pekko.stream.Graph) frames;
+    org.apache.pekko.stream.Graph<FlowShape<FrameEvent, FrameEvent>, Object> graph =
+        (org.apache.pekko.stream.Graph) frames;
     return low.handleFrames(graph, Option.apply(subprotocol.orElse(null)));
   }
 
@@ -142,8 +143,10 @@ public final class WebSocketFrames {
               return new FrameHandler.UserHandlerErredOut(e);
             }
           }));
-      FlowShape<Object, Object> ticks = b.add(Flow.create().merge(Source.tick(Duration.ofMillis(
-          CLOSE_TIMEOUT.toMillis()), Duration.ofMillis(CLOSE_TIMEOUT.toMillis()), org.apache.pekko.http.impl.engine.ws.WebSocket.Tick$.MODULE$)));
+      // the close handshake's clock: the frame layer checks its deadline on each tick, as in pekko-http's message API
+      Duration every = Duration.ofMillis(CLOSE_TIMEOUT.toMillis());
+      FlowShape<Object, Object> ticks = b.add(Flow.create().merge(Source.tick(every, every,
+          org.apache.pekko.http.impl.engine.ws.WebSocket.Tick$.MODULE$)));
       UniformFanInShape<Object, Object> merge = b.add(Merge.create(2));
       b.from(assemble.out()).toInlet(split.in());
       b.from(split.out(0)).via(bypass).toInlet(merge.in(0));

@@ -57,8 +57,9 @@ class WebSocketFramesTest {
     Route route = d.extractRequest(req -> {
       var upgrade = req.getAttribute(AttributeKeys.webSocketUpgrade);
       if (upgrade.isEmpty()) return d.reject();
-      Optional<String> proto = java.util.stream.StreamSupport.stream(upgrade.get().getRequestedProtocols().spliterator(), false).anyMatch("test"::equals) ? Optional.of("test")
-          : Optional.empty();
+      boolean offered = java.util.stream.StreamSupport.stream(upgrade.get().getRequestedProtocols().spliterator(),
+          false).anyMatch("test"::equals);
+      Optional<String> proto = offered ? Optional.of("test") : Optional.empty();
       return d.complete(WebSocketFrames.upgrade(upgrade.get(), proto, echo(), MAX, system,
           Logging.getLogger(system.classicSystem(), this)));
     });
