@@ -62,6 +62,18 @@ final class Subscriptions {
     return out;
   }
 
+  /**
+   * One poll of a booking: the events it found, and whether the booking is done, so that the subscription completes:
+   * a terminal status with no effect due (a failed booking once its failure notification is confirmed sent).
+   */
+  record BookingBatch(List<BookingEventNode> events, boolean done) {
+    static final BookingBatch NOTHING = new BookingBatch(List.of(), false);
+
+    static BookingBatch of(Booking b, int sent) {
+      return new BookingBatch(Subscriptions.events(b, sent), b.status().terminal() && !b.notificationDue());
+    }
+  }
+
   /** What a run subscriber is told about: a change of anything but the rate and the ETA, which move on every poll. */
   record RunShape(String phase, int listed, int ingested, int quarantined, int settled, boolean listingFinished,
                   int chunksInFlight, String warning, String stallReason, String completedAt) {
@@ -91,8 +103,8 @@ final class Subscriptions {
       BookingPoll poll = new BookingPoll(id);
       return Source.tick(Duration.ZERO, pollInterval, NotUsed.getInstance())
           .mapAsync(1, tick -> poll.next())
-          .mapConcat(events -> events)
-          .takeWhile(e -> !e.terminal(), true)
+          .takeWhile(batch -> !batch.done(), true)
+          .mapConcat(BookingBatch::events)
           .<Object>map(e -> e)
           .runWith(Sink.asPublisher(AsPublisher.WITHOUT_FANOUT), mat);
     });
@@ -130,24 +142,23 @@ final class Subscriptions {
       this.bookingId = bookingId;
     }
 
-    CompletionStage<List<BookingEventNode>> next() {
+    CompletionStage<BookingBatch> next() {
       return backend.booking(bookingId).thenCompose(row -> {
-        if (row.isEmpty() || row.get().version() == version) {
-          return CompletableFuture.completedFuture(List.<BookingEventNode>of());
-        }
+        if (row.isEmpty() || row.get().version() == version) return CompletableFuture.completedFuture(
+            BookingBatch.NOTHING);
         BookingRow r = row.get();
         return backend.segmentBookings(r.segmentId()).thenApply(all -> {
           Optional<Booking> b = all.stream().filter(x -> x.bookingId().equals(bookingId)).findFirst();
-          if (b.isEmpty()) return List.<BookingEventNode>of();
-          List<BookingEventNode> events = events(b.get(), sent);
-          sent += events.size();
+          if (b.isEmpty()) return BookingBatch.NOTHING;
+          BookingBatch batch = BookingBatch.of(b.get(), sent);
+          sent += batch.events().size();
           version = r.version();
-          return events;
+          return batch;
         });
       }).exceptionally(e -> {
         log.info("a poll of booking {} for its subscription failed, trying again: {}", bookingId,
             DomainErrors.unwrap(e).toString());
-        return List.of();
+        return BookingBatch.NOTHING;
       });
     }
   }

@@ -101,10 +101,11 @@ final class FakeBackend implements ApiBackend {
         .toList());
   }
 
-  /** The read model's row of an entity's booking: its version moves with each status it enters. */
+  /** The read model's row of an entity's booking: its version moves with each status it enters and its notification. */
   static BookingRow row(Booking b) {
     return new BookingRow(b.bookingId(), b.segmentId(), b.campaign(), b.sendDate(), b.requestedBy(), b.status().wire(),
-        b.createdAt(), b.updatedAt(), b.attempts(), b.lastError(), "", 0, "", 0, 0, b.history().size());
+        b.createdAt(), b.updatedAt(), b.attempts(), b.lastError(), "", 0, "", 0, 0,
+        b.history().size() + (b.notified() ? 1 : 0));
   }
 
   @Override

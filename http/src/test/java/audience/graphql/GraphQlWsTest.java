@@ -159,6 +159,27 @@ class GraphQlWsTest {
   }
 
   @Test
+  void aFailedBookingsSubscriptionCompletesOnceItsFailureNotificationIsSent() throws Exception {
+    String id = "b-" + "0".repeat(19) + "6";
+    Booking failed = booking(id, Booking.Status.REQUESTED, Booking.Status.GENERATING, Booking.Status.FAILED);
+    backend.entities.put(id, failed);
+    RawSocket c = connected();
+    c.send(subscribe("f", "subscription($id: ID!) { bookingChanged(id: $id) { status terminal } }",
+        Map.of("id", id)));
+    List<String> statuses = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      statuses.add(JSON.readTree(c.next()).path("payload").path("data").path("bookingChanged").path("status")
+          .asText());
+    }
+    assertThat(statuses).containsExactly("REQUESTED", "GENERATING", "FAILED");
+    assertThat(c.within(Duration.ofMillis(300))).as("no complete while the notification is due").isEmpty();
+    backend.entities.put(id, new Booking(id, failed.segmentId(), failed.campaign(), failed.sendDate(),
+        failed.requestedBy(), failed.createdAt(), failed.generationId(), failed.metadataKey(), failed.status(),
+        failed.updatedAt(), 0, "", null, Map.of(), null, "platform down", true, failed.history()));
+    assertThat(untilEnd(c)).singleElement().satisfies(n -> assertThat(n.path("type").asText()).isEqualTo("complete"));
+  }
+
+  @Test
   void aRunsProgressIsSentOnChangeUntilItCompleted() throws Exception {
     String id = "ws-run-1";
     backend.runs.put(id, run(id, RunPhase.RUNNING, 4, 2, 1.0));
