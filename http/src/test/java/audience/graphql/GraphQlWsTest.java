@@ -1,5 +1,7 @@
 package audience.graphql;
 
+import audience.auth.Role;
+import audience.auth.TokenIssuer;
 import audience.bookings.Booking;
 import audience.config.Settings;
 import audience.graphql.ws.RawSocket;

@@ -5,7 +5,7 @@ import audience.graphql.ApiException;
 import audience.graphql.ErrorCode;
 import audience.graphql.GraphQlApi;
 import audience.graphql.GraphQlRoutes;
-import audience.graphql.TokenVerifier;
+import audience.auth.TokenVerifier;
 import audience.graphql.ws.GraphQlWsProtocol.Action;
 import audience.graphql.ws.GraphQlWsProtocol.Event;
 import audience.graphql.ws.GraphQlWsProtocol.State;

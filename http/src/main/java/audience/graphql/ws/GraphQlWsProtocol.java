@@ -1,8 +1,8 @@
 package audience.graphql.ws;
 
-import audience.graphql.Caller;
+import audience.auth.Caller;
 import audience.graphql.ErrorCode;
-import audience.graphql.TokenVerifier;
+import audience.auth.TokenVerifier;
 import audience.graphql.ws.Messages.ClientComplete;
 import audience.graphql.ws.Messages.ClientMessage;
 import audience.graphql.ws.Messages.ClientPing;

@@ -3,7 +3,7 @@ package audience.graphql.ws;
 import audience.config.Settings;
 import audience.graphql.ErrorCode;
 import audience.graphql.GraphQlApi;
-import audience.graphql.TokenVerifier;
+import audience.auth.TokenVerifier;
 import org.apache.pekko.event.Logging;
 import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.ContentTypes;

@@ -1,8 +1,8 @@
 package audience.graphql.ws;
 
-import audience.graphql.Caller;
-import audience.graphql.Role;
-import audience.graphql.TokenVerifier;
+import audience.auth.Caller;
+import audience.auth.Role;
+import audience.auth.TokenVerifier;
 import audience.graphql.ws.GraphQlWsProtocol.Action;
 import audience.graphql.ws.GraphQlWsProtocol.Close;
 import audience.graphql.ws.GraphQlWsProtocol.Event;
