@@ -529,14 +529,42 @@ public record Settings(
    * origins and whether the schema may be introspected.
    */
   public record ApiSettings(JwtSettings jwt, ApiLimits limits, List<String> corsAllowedOrigins,
-                            boolean introspection) {
+                            boolean introspection, SubscriptionSettings subscriptions) {
     public ApiSettings {
       corsAllowedOrigins = List.copyOf(corsAllowedOrigins);
     }
 
     static ApiSettings from(Config c, String profile) {
       return new ApiSettings(JwtSettings.from(c.getConfig("jwt"), profile), ApiLimits.from(c.getConfig("limits")),
-          c.getStringList("cors-allowed-origins"), c.getBoolean("introspection"));
+          c.getStringList("cors-allowed-origins"), c.getBoolean("introspection"),
+          SubscriptionSettings.from(c.getConfig("subscriptions")));
+    }
+  }
+
+  /**
+   * GraphQL subscriptions over a WebSocket ({@code audience.api.subscriptions}): the read models' poll interval, the
+   * connection_init timeout, operations per connection, the largest client message, the send buffer and the
+   * server's keep-alive ping.
+   */
+  public record SubscriptionSettings(Duration pollInterval, Duration connectionInitTimeout, int maxPerConnection,
+                                     long maxMessageSize, int sendBuffer, Duration keepAlive) {
+    private static final String PATH = "audience.api.subscriptions.";
+
+    static SubscriptionSettings from(Config c) {
+      SubscriptionSettings s = new SubscriptionSettings(c.getDuration("poll-interval"),
+          c.getDuration("connection-init-timeout"), c.getInt("max-per-connection"), c.getBytes("max-message-size"),
+          c.getInt("send-buffer"), c.getDuration("keep-alive"));
+      for (var e : java.util.Map.of("poll-interval", s.pollInterval, "connection-init-timeout",
+          s.connectionInitTimeout, "keep-alive", s.keepAlive).entrySet()) {
+        if (e.getValue().isNegative() || e.getValue().isZero()) {
+          throw new IllegalArgumentException(PATH + e.getKey() + " must be positive");
+        }
+      }
+      if (s.maxPerConnection < 1 || s.sendBuffer < 1 || s.maxMessageSize < 1) {
+        throw new IllegalArgumentException(PATH + "max-per-connection, send-buffer and max-message-size must be "
+            + "at least 1");
+      }
+      return s;
     }
   }
 

@@ -231,4 +231,16 @@ class SettingsTest {
     assertThatThrownBy(() -> Settings.load(Map.of("audience.segments.price-bands.invest", List.of(0, 5))))
         .hasMessageContaining("each band at least price-buckets (10) wide");
   }
+
+  @Test
+  void subscriptionsPollEveryQuarterSecondAndRefuseNonPositiveDurations() {
+    Settings.SubscriptionSettings s = Settings.load().api().subscriptions();
+    assertThat(s.pollInterval()).isEqualTo(java.time.Duration.ofMillis(250));
+    assertThat(s.maxMessageSize()).isEqualTo(64 * 1024);
+    assertThat(s.maxPerConnection()).isPositive();
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.api.subscriptions.poll-interval", "0s")))
+        .hasMessageContaining("audience.api.subscriptions.poll-interval must be positive");
+    assertThatThrownBy(() -> Settings.load(Map.of("audience.api.subscriptions.max-per-connection", 0)))
+        .hasMessageContaining("max-per-connection");
+  }
 }

@@ -9,6 +9,8 @@ public enum ErrorCode {
   FORBIDDEN(403),
   ORIGIN_NOT_ALLOWED(403),
   RATE_LIMITED(429),
+  /** A WebSocket connection runs audience.api.subscriptions.max-per-connection operations already. */
+  TOO_MANY_SUBSCRIPTIONS(429),
   BODY_TOO_LARGE(413),
   BAD_REQUEST(400),
   METHOD_NOT_ALLOWED(405),

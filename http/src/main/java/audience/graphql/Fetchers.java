@@ -62,9 +62,12 @@ final class Fetchers {
   private final int maxPage;
   private final ObjectMapper json = new ObjectMapper();
 
-  Fetchers(ApiBackend backend, int maxPage) {
+  private final Subscriptions subscriptions;
+
+  Fetchers(ApiBackend backend, int maxPage, java.time.Duration pollInterval) {
     this.backend = backend;
     this.maxPage = maxPage;
+    this.subscriptions = new Subscriptions(backend, pollInterval);
   }
 
   /** A booking's history is looked up in its segment's entity. */
@@ -134,21 +137,24 @@ final class Fetchers {
                 .thenApply(s -> s.map(RunNode::of).orElse(null))))
         .type(TypeRuntimeWiring.newTypeWiring("Segment").dataFetcher("bookings", this::segmentBookings))
         .type(TypeRuntimeWiring.newTypeWiring("Booking")
-            .dataFetcher("segment", env -> env.<String, SegmentNode>getDataLoader(SEGMENT_BY_ID)
-                .load(env.<BookingNode>getSource().segmentId()))
+            .dataFetcher("segment", env -> Fetchers.<String, SegmentNode>load(env, SEGMENT_BY_ID,
+                env.<BookingNode>getSource().segmentId()))
             .dataFetcher("history", env -> {
               BookingNode b = env.getSource();
               if (b.history() != null) return b.history();
-              return env.<BookingKey, List<TransitionNode>>getDataLoader(HISTORY)
-                  .load(new BookingKey(b.segmentId(), b.id()));
+              return Fetchers.<BookingKey, List<TransitionNode>>load(env, HISTORY,
+                  new BookingKey(b.segmentId(), b.id()));
             }))
         .type(TypeRuntimeWiring.newTypeWiring("Run")
             .dataFetcher("progress", env -> {
               RunNode r = env.getSource();
               if (r.progress() != null) return r.progress();
-              return env.<String, Views.ProgressNode>getDataLoader(PROGRESS).load(r.id());
+              return Fetchers.<String, Views.ProgressNode>load(env, PROGRESS, r.id());
             })
             .dataFetcher("quarantine", this::quarantine))
+        .type(TypeRuntimeWiring.newTypeWiring("Subscription")
+            .dataFetcher("bookingChanged", subscriptions::bookingChanged)
+            .dataFetcher("runProgress", subscriptions::runProgress))
         .type(TypeRuntimeWiring.newTypeWiring("Mutation")
             .dataFetcher("bookSegment", this::bookSegment)
             .dataFetcher("cancelBooking", env -> bookingPayload(backend.cancelBooking(bookingId(env.getArgument("id")))))
@@ -159,6 +165,19 @@ final class Fetchers {
             .dataFetcher("regenerateSegments", env -> backend.regenerate(runId(env.getArgument("run")))
                 .thenApply(v -> new GenerationPayload(GenerationNode.of(v), null))
                 .exceptionally(e -> new GenerationPayload(null, refusal(e)))));
+  }
+
+  /**
+   * Loads through the request's data loader. A subscription's events are executed one by one, outside the dispatch
+   * of a query's levels: there the loader is dispatched at once (one read per event instead of a stall).
+   */
+  private static <K, V> CompletableFuture<V> load(DataFetchingEnvironment env, String loader, K key) {
+    DataLoader<K, V> l = env.getDataLoader(loader);
+    CompletableFuture<V> f = l.load(key);
+    if (env.getOperationDefinition().getOperation() == graphql.language.OperationDefinition.Operation.SUBSCRIPTION) {
+      l.dispatch();
+    }
+    return f;
   }
 
   private static Caller caller(DataFetchingEnvironment env) {
@@ -206,7 +225,7 @@ final class Fetchers {
     Integer first = env.getArgument("first");
     Pages.size(first, maxPage);
     String after = env.getArgument("after");
-    return env.<String, List<BookingRow>>getDataLoader(BOOKINGS_BY_SEGMENT).load(s.id()).thenApply(rows ->
+    return Fetchers.<String, List<BookingRow>>load(env, BOOKINGS_BY_SEGMENT, s.id()).thenApply(rows ->
         Pages.slice(rows.stream().filter(r -> status.isEmpty() || r.status().equalsIgnoreCase(status.get())).toList(),
             Fetchers::bookingKey, BookingNode::of, first, after, maxPage, null));
   }
@@ -314,14 +333,14 @@ final class Fetchers {
     return s;
   }
 
-  private static String runId(String id) {
+  static String runId(String id) {
     if (id == null || !id.matches(RunIds.PATTERN)) {
       throw new ApiException(ErrorCode.INVALID_ARGUMENT, "not a run id");
     }
     return id;
   }
 
-  private static String bookingId(String id) {
+  static String bookingId(String id) {
     if (id == null || !BOOKING_ID.matcher(id).matches()) {
       throw new ApiException(ErrorCode.INVALID_ARGUMENT, "not a booking id (b- and 20 hex digits)");
     }

@@ -65,6 +65,8 @@ public final class GraphQlApi {
   public static final String SCHEMA = "graphql/schema.graphqls";
   /** The GraphQL context key saying the request came as a GET (queries only). */
   static final String VIA_GET = "audience.viaGet";
+  /** The GraphQL context key of the materializer a subscription polls with; present only over a WebSocket. */
+  static final String SOCKET_MATERIALIZER = "audience.socketMaterializer";
   private static final Logger log = LoggerFactory.getLogger(GraphQlApi.class);
   private static final String AUTH = "auth";
   private static final String ROLE_ARG = "role";
@@ -91,7 +93,7 @@ public final class GraphQlApi {
   public GraphQlApi(ApiBackend backend, Settings.ApiSettings settings, Instrumentation observer) {
     this.settings = settings;
     Settings.ApiLimits limits = settings.limits();
-    this.fetchers = new Fetchers(backend, limits.maxPageSize());
+    this.fetchers = new Fetchers(backend, limits.maxPageSize(), settings.subscriptions().pollInterval());
     GraphQLSchema schema = schema(fetchers);
     Map<String, Role> roles = fieldRoles(schema);
     this.parserOptions = ParserOptions.getDefaultOperationParserOptions().transform(b -> b
@@ -106,11 +108,26 @@ public final class GraphQlApi {
 
   /** Runs one operation for {@code caller}; {@code viaGet}: a GET, which may only query. */
   public CompletableFuture<ExecutionResult> execute(Request request, Caller caller, boolean viaGet) {
+    return execute(request, caller, viaGet, null);
+  }
+
+  /**
+   * Runs one operation that came over a WebSocket: a subscription's result holds a {@code Publisher} of results as
+   * its data, its polls run on {@code materializer}.
+   */
+  public CompletableFuture<ExecutionResult> executeOverSocket(Request request, Caller caller,
+                                                              org.apache.pekko.stream.Materializer materializer) {
+    return execute(request, caller, false, java.util.Objects.requireNonNull(materializer, "materializer"));
+  }
+
+  private CompletableFuture<ExecutionResult> execute(Request request, Caller caller, boolean viaGet,
+                                                     org.apache.pekko.stream.Materializer materializer) {
     DataLoaderRegistry loaders = fetchers.loaders();
     Map<Object, Object> context = new HashMap<>();
     context.put(Caller.class, caller);
     context.put(ParserOptions.class, parserOptions);
     context.put(VIA_GET, viaGet);
+    if (materializer != null) context.put(SOCKET_MATERIALIZER, materializer);
     if (!settings.introspection()) context.put(Introspection.INTROSPECTION_DISABLED, true);
     ExecutionInput input = ExecutionInput.newExecutionInput().query(request.query())
         .operationName(request.operationName()).variables(request.variables()).graphQLContext(context)
@@ -230,6 +247,11 @@ public final class GraphQlApi {
           && ctx.getOperationDefinition().getOperation() != OperationDefinition.Operation.QUERY) {
         throw new AbortExecutionException(List.of(coded(ErrorCode.METHOD_NOT_ALLOWED,
             "a GET may only query; send mutations as a POST")));
+      }
+      if (ctx.getOperationDefinition().getOperation() == OperationDefinition.Operation.SUBSCRIPTION
+          && !ctx.getGraphQLContext().hasKey(SOCKET_MATERIALIZER)) {
+        throw new AbortExecutionException(List.of(coded(ErrorCode.BAD_REQUEST, "subscriptions are served over a "
+            + "WebSocket at /graphql with the graphql-transport-ws subprotocol")));
       }
       return super.beginExecuteOperation(params, state);
     }

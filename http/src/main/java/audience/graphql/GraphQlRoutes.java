@@ -37,7 +37,8 @@ import java.util.concurrent.TimeoutException;
  * only), in this order: CORS (only configured origins), the bearer token (401), the body's size (413), the request's
  * shape and batch size (400), the caller's rate (429), then the operation within the timeout (503). Every refusal is
  * a GraphQL error with {@code extensions.code} and the HTTP status of {@link ErrorCode}; the /ops routes are not
- * touched here.
+ * touched here. A WebSocket upgrade (subscriptions, graphql-transport-ws) goes to
+ * {@link audience.graphql.ws.GraphQlWsRoute} after the CORS check.
  */
 public final class GraphQlRoutes extends AllDirectives {
   private static final String PATH = "graphql";
@@ -55,12 +56,15 @@ public final class GraphQlRoutes extends AllDirectives {
   private final RateLimiter rates;
   private final Settings.ApiSettings settings;
   private final ObjectMapper json = JsonSupport.mapper();
+  /** WebSocket upgrades: subscriptions (graphql-transport-ws), audience.graphql.ws. */
+  private final audience.graphql.ws.GraphQlWsRoute socket;
 
   public GraphQlRoutes(GraphQlApi api, TokenVerifier verifier, Settings.ApiSettings settings, Clock clock) {
     this.api = api;
     this.verifier = verifier;
     this.settings = settings;
     this.rates = new RateLimiter(settings.limits().rateLimitRequests(), settings.limits().rateLimitWindow(), clock);
+    this.socket = new audience.graphql.ws.GraphQlWsRoute(api, verifier, settings);
   }
 
   /** The routes of a node's settings: its profile's verifier, its API settings. */
@@ -85,6 +89,7 @@ public final class GraphQlRoutes extends AllDirectives {
           RawHeader.create("Access-Control-Allow-Headers", CORS_HEADERS),
           RawHeader.create("Access-Control-Max-Age", CORS_MAX_AGE_SECONDS))).orElse(List.of());
       return respondWithHeaders(cors, () -> concat(
+          socket.route(),
           options(() -> complete(HttpResponse.create().withStatus(StatusCodes.NO_CONTENT))),
           optionalHeaderValueByName(AUTHORIZATION, auth -> authenticated(auth, caller -> concat(
               post(() -> body(caller)),
@@ -254,7 +259,7 @@ public final class GraphQlRoutes extends AllDirectives {
   }
 
   /** The result as the GraphQL spec shapes it, every error with its code. */
-  private static Map<String, Object> specification(ExecutionResult r) {
+  public static Map<String, Object> specification(ExecutionResult r) {
     Map<String, Object> spec = new LinkedHashMap<>(r.toSpecification());
     if (!r.getErrors().isEmpty()) {
       List<Map<String, Object>> errors = new ArrayList<>();

@@ -36,7 +36,13 @@ final class FakeBackend implements ApiBackend {
   final List<SegmentStore.SegmentRow> segments = new ArrayList<>();
   final List<BookingRow> bookings = new ArrayList<>();
   final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+  /** Reads of each booking's row, by id (a subscription's polls). */
+  final Map<String, AtomicInteger> bookingReads = new ConcurrentHashMap<>();
   volatile boolean hang;
+  /** Bookings as their entities have them (with history), by id: shown by booking() and segmentBookings(). */
+  final Map<String, Booking> entities = new ConcurrentHashMap<>();
+  /** Runs' statuses by id. */
+  final Map<String, IngestionStatus> runs = new ConcurrentHashMap<>();
 
   FakeBackend(int segmentCount, int bookingsPerSegment) {
     for (int i = 0; i < segmentCount; i++) {
@@ -83,12 +89,23 @@ final class FakeBackend implements ApiBackend {
 
   @Override
   public CompletionStage<Optional<BookingRow>> booking(String bookingId) {
+    Booking entity = entities.get(bookingId);
+    bookingReads.computeIfAbsent(bookingId, k -> new AtomicInteger()).incrementAndGet();
+    if (entity != null) return answer("booking", Optional.of(row(entity)));
     return answer("booking", bookings.stream().filter(b -> b.bookingId().equals(bookingId)).findFirst());
   }
 
   @Override
   public CompletionStage<List<Booking>> segmentBookings(String segmentId) {
-    return answer("segmentBookings", List.of());
+    return answer("segmentBookings", entities.values().stream().filter(b -> b.segmentId().equals(segmentId))
+        .toList());
+  }
+
+  /** The read model's row of an entity's booking: its version moves with each status it enters and its notification. */
+  static BookingRow row(Booking b) {
+    return new BookingRow(b.bookingId(), b.segmentId(), b.campaign(), b.sendDate(), b.requestedBy(), b.status().wire(),
+        b.createdAt(), b.updatedAt(), b.attempts(), b.lastError(), "", 0, "", 0, 0,
+        b.history().size() + (b.notified() ? 1 : 0));
   }
 
   @Override
@@ -98,7 +115,7 @@ final class FakeBackend implements ApiBackend {
 
   @Override
   public CompletionStage<Optional<IngestionStatus>> run(String runId) {
-    return answer("run", Optional.empty());
+    return answer("run", Optional.ofNullable(runs.get(runId)));
   }
 
   @Override
