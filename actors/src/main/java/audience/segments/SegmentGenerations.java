@@ -86,7 +86,11 @@ public final class SegmentGenerations {
   }
 
   /** One generation's segments. */
-  public record Listing(String generationId, List<SegmentStore.SegmentRow> segments) {}
+  public record Listing(String generationId, List<SegmentStore.SegmentRow> segments) {
+    public Listing {
+      segments = List.copyOf(segments); // shared by the API's readers (ReadCache)
+    }
+  }
 
   private void wakeUnfinished() {
     store.generations().whenComplete((rows, error) -> {

@@ -529,15 +529,16 @@ public record Settings(
    * origins and whether the schema may be introspected.
    */
   public record ApiSettings(JwtSettings jwt, ApiLimits limits, List<String> corsAllowedOrigins,
-                            boolean introspection, SubscriptionSettings subscriptions) {
+                            boolean introspection, SubscriptionSettings subscriptions, Duration readCacheTtl) {
     public ApiSettings {
       corsAllowedOrigins = List.copyOf(corsAllowedOrigins);
+      if (readCacheTtl.isNegative()) throw new IllegalArgumentException("audience.api.read-cache-ttl must not be negative");
     }
 
     static ApiSettings from(Config c, String profile) {
       return new ApiSettings(JwtSettings.from(c.getConfig("jwt"), profile), ApiLimits.from(c.getConfig("limits")),
           c.getStringList("cors-allowed-origins"), c.getBoolean("introspection"),
-          SubscriptionSettings.from(c.getConfig("subscriptions")));
+          SubscriptionSettings.from(c.getConfig("subscriptions")), c.getDuration("read-cache-ttl"));
     }
   }
 

@@ -13,6 +13,8 @@ import audience.store.BookingStore.BookingRow;
 import audience.store.QuarantineStore;
 import audience.store.SegmentStore;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Optional;
@@ -56,18 +58,30 @@ public interface ApiBackend {
 
   CompletionStage<SegmentGenerator.View> regenerate(String runId);
 
-  /** The backend of a running node. */
+  /** The backend of a running node, reading the read models afresh every time. */
   static ApiBackend of(Ingestion ingestion, SegmentGenerations segments, Bookings bookings,
                        QuarantineStore quarantine) {
+    return of(ingestion, segments, bookings, quarantine, Duration.ZERO, Clock.systemUTC());
+  }
+
+  /**
+   * The backend of a running node that keeps the latest manifest and each (run, filter)'s segments for
+   * {@code readCacheTtl} ({@code audience.api.read-cache-ttl}): the pages the front end asks for most.
+   */
+  static ApiBackend of(Ingestion ingestion, SegmentGenerations segments, Bookings bookings,
+                       QuarantineStore quarantine, Duration readCacheTtl, Clock clock) {
+    record ListingKey(Optional<String> runId, SegmentStore.Filter filter) {}
+    ReadCache<Boolean, Optional<Manifest>> manifests = new ReadCache<>(readCacheTtl, clock);
+    ReadCache<ListingKey, SegmentGenerations.Listing> listings = new ReadCache<>(readCacheTtl, clock);
     return new ApiBackend() {
       @Override
       public CompletionStage<Optional<Manifest>> latestManifest() {
-        return segments.latest();
+        return manifests.get(Boolean.TRUE, segments::latest);
       }
 
       @Override
       public CompletionStage<SegmentGenerations.Listing> segments(Optional<String> runId, SegmentStore.Filter f) {
-        return segments.list(runId, f);
+        return listings.get(new ListingKey(runId, f), () -> segments.list(runId, f));
       }
 
       @Override

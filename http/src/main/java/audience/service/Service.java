@@ -12,6 +12,7 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.Uri;
 import org.apache.pekko.http.javadsl.server.Route;
 
+import java.time.Clock;
 import java.util.Set;
 
 import java.util.Optional;
@@ -27,7 +28,8 @@ public record Service(AudienceNode node, ServerBinding binding, Optional<Uri> ma
       // /ops: health open, every other route for an operator's token; /graphql checks its own tokens
       Route routes = OpsEndpoints.of(node)
           .orElse(GraphQlRoutes.of(ApiBackend.of(node.wiring().ingestion(), node.wiring().segments(),
-              node.wiring().bookings(), node.dependencies().quarantine()), settings,
+              node.wiring().bookings(), node.dependencies().quarantine(), settings.api().readCacheTtl(),
+              Clock.systemUTC()), settings,
               new GraphQlMetrics(registry, metrics.maxGraphQlOperations())).routes());
       // /metrics asks for no token (a scraper's, on a private network): outside /ops and the API
       if (metrics.enabled()) routes = new MetricsRoutes(metrics.path(), node.metrics()::scrape).routes().orElse(routes);
