@@ -77,6 +77,7 @@ public final class GraphQlApi {
   private final Fetchers fetchers;
   private final Settings.ApiSettings settings;
   private final ParserOptions parserOptions;
+  private final ResultCache results;
 
   /** One operation of a request. */
   public record Request(String query, String operationName, Map<String, Object> variables) {
@@ -99,6 +100,7 @@ public final class GraphQlApi {
     this.parserOptions = ParserOptions.getDefaultOperationParserOptions().transform(b -> b
         .maxTokens(limits.maxTokens()).maxRuleDepth(limits.maxRuleDepth())
         .maxCharacters((int) Math.min(limits.maxBody(), Integer.MAX_VALUE)));
+    this.results = new ResultCache(settings.readCacheTtl(), java.time.Clock.systemUTC(), parserOptions);
     this.graphQl = GraphQL.newGraphQL(schema)
         .instrumentation(new ChainedInstrumentation(List.of(observer, new Guard(roles, limits.maxAliases()),
             new DepthLimit(limits.maxDepth()), new ComplexityLimit(limits.maxComplexity(), limits.maxPageSize()))))
@@ -132,7 +134,9 @@ public final class GraphQlApi {
     ExecutionInput input = ExecutionInput.newExecutionInput().query(request.query())
         .operationName(request.operationName()).variables(request.variables()).graphQLContext(context)
         .dataLoaderRegistry(loaders).build();
-    return graphQl.executeAsync(input);
+    if (materializer != null || caller == null) return graphQl.executeAsync(input);
+    // the same segment pages for every browser: one execution per document, variables and role per TTL
+    return results.get(request, caller.role(), () -> graphQl.executeAsync(input)).toCompletableFuture();
   }
 
   static GraphQLSchema schema(Fetchers fetchers) {

@@ -11,7 +11,7 @@ import java.util.function.Supplier;
 /**
  * Answers of a read kept for a short time, per key: concurrent readers of a missing or expired key share one call
  * (no stampede on the read model when many browsers ask for the same page), and a failed call is not kept (the
- * next reader calls again). A {@code ttl} of zero keeps nothing. The keys must be few (a generation and a filter):
+ * next reader calls again, as is an answer the caller says not to keep). A {@code ttl} of zero keeps nothing. The keys must be few (a generation and a filter):
  * entries are replaced when they expire, never evicted by size.
  */
 final class ReadCache<K, V> {
@@ -27,6 +27,11 @@ final class ReadCache<K, V> {
   }
 
   CompletionStage<V> get(K key, Supplier<CompletionStage<V>> read) {
+    return get(key, read, v -> true);
+  }
+
+  /** As {@link #get(Object, Supplier)}, keeping an answer only when {@code keep} says so (its readers still get it). */
+  CompletionStage<V> get(K key, Supplier<CompletionStage<V>> read, java.util.function.Predicate<V> keep) {
     if (ttl.isZero()) return read.get();
     Instant now = clock.instant();
     boolean[] mine = {false};
@@ -47,6 +52,7 @@ final class ReadCache<K, V> {
           entries.remove(key, entry);
           entry.value().completeExceptionally(error);
         } else {
+          if (!keep.test(v)) entries.remove(key, entry);
           entry.value().complete(v);
         }
       });
