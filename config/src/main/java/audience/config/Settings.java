@@ -529,16 +529,19 @@ public record Settings(
    * origins and whether the schema may be introspected.
    */
   public record ApiSettings(JwtSettings jwt, ApiLimits limits, List<String> corsAllowedOrigins,
-                            boolean introspection, SubscriptionSettings subscriptions, Duration readCacheTtl) {
+                            boolean introspection, SubscriptionSettings subscriptions, Duration readCacheTtl,
+                            int readCacheMaxEntries) {
     public ApiSettings {
       corsAllowedOrigins = List.copyOf(corsAllowedOrigins);
       if (readCacheTtl.isNegative()) throw new IllegalArgumentException("audience.api.read-cache-ttl must not be negative");
+      if (readCacheMaxEntries < 1) throw new IllegalArgumentException("audience.api.read-cache-max-entries must be positive");
     }
 
     static ApiSettings from(Config c, String profile) {
       return new ApiSettings(JwtSettings.from(c.getConfig("jwt"), profile), ApiLimits.from(c.getConfig("limits")),
           c.getStringList("cors-allowed-origins"), c.getBoolean("introspection"),
-          SubscriptionSettings.from(c.getConfig("subscriptions")), c.getDuration("read-cache-ttl"));
+          SubscriptionSettings.from(c.getConfig("subscriptions")), c.getDuration("read-cache-ttl"),
+          c.getInt("read-cache-max-entries"));
     }
   }
 

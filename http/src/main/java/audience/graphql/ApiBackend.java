@@ -61,18 +61,18 @@ public interface ApiBackend {
   /** The backend of a running node, reading the read models afresh every time. */
   static ApiBackend of(Ingestion ingestion, SegmentGenerations segments, Bookings bookings,
                        QuarantineStore quarantine) {
-    return of(ingestion, segments, bookings, quarantine, Duration.ZERO, Clock.systemUTC());
+    return of(ingestion, segments, bookings, quarantine, Duration.ZERO, 0, Clock.systemUTC());
   }
 
   /**
    * The backend of a running node that keeps the latest manifest and each (run, filter)'s segments for
-   * {@code readCacheTtl} ({@code audience.api.read-cache-ttl}): the pages the front end asks for most.
+   * {@code readCacheTtl} ({@code audience.api.read-cache-ttl}, at most {@code maxEntries} of each): the pages the front end asks for most.
    */
   static ApiBackend of(Ingestion ingestion, SegmentGenerations segments, Bookings bookings,
-                       QuarantineStore quarantine, Duration readCacheTtl, Clock clock) {
+                       QuarantineStore quarantine, Duration readCacheTtl, int maxEntries, Clock clock) {
     record ListingKey(Optional<String> runId, SegmentStore.Filter filter) {}
-    ReadCache<Boolean, Optional<Manifest>> manifests = new ReadCache<>(readCacheTtl, clock);
-    ReadCache<ListingKey, SegmentGenerations.Listing> listings = new ReadCache<>(readCacheTtl, clock);
+    ReadCache<Boolean, Optional<Manifest>> manifests = new ReadCache<>(readCacheTtl, clock, maxEntries);
+    ReadCache<ListingKey, SegmentGenerations.Listing> listings = new ReadCache<>(readCacheTtl, clock, maxEntries);
     return new ApiBackend() {
       @Override
       public CompletionStage<Optional<Manifest>> latestManifest() {

@@ -100,7 +100,8 @@ public final class GraphQlApi {
     this.parserOptions = ParserOptions.getDefaultOperationParserOptions().transform(b -> b
         .maxTokens(limits.maxTokens()).maxRuleDepth(limits.maxRuleDepth())
         .maxCharacters((int) Math.min(limits.maxBody(), Integer.MAX_VALUE)));
-    this.results = new ResultCache(settings.readCacheTtl(), java.time.Clock.systemUTC(), parserOptions);
+    this.results = new ResultCache(settings.readCacheTtl(), settings.readCacheMaxEntries(), java.time.Clock.systemUTC(),
+        parserOptions);
     this.graphQl = GraphQL.newGraphQL(schema)
         .instrumentation(new ChainedInstrumentation(List.of(observer, new Guard(roles, limits.maxAliases()),
             new DepthLimit(limits.maxDepth()), new ComplexityLimit(limits.maxComplexity(), limits.maxPageSize()))))

@@ -11,19 +11,22 @@ import java.util.function.Supplier;
 /**
  * Answers of a read kept for a short time, per key: concurrent readers of a missing or expired key share one call
  * (no stampede on the read model when many browsers ask for the same page), and a failed call is not kept (the
- * next reader calls again, as is an answer the caller says not to keep). A {@code ttl} of zero keeps nothing. The keys must be few (a generation and a filter):
- * entries are replaced when they expire, never evicted by size.
+ * next reader calls again, as is an answer the caller says not to keep). A {@code ttl} of zero keeps nothing. At
+ * most {@code maxEntries} are kept: past it the expired ones are dropped, and while it is still reached a new key is
+ * read without being kept (keys a client chooses, such as variables, cannot grow the cache without bound).
  */
 final class ReadCache<K, V> {
   private record Entry<V>(CompletableFuture<V> value, Instant expires) {}
 
   private final Duration ttl;
   private final Clock clock;
+  private final int maxEntries;
   private final ConcurrentHashMap<K, Entry<V>> entries = new ConcurrentHashMap<>();
 
-  ReadCache(Duration ttl, Clock clock) {
+  ReadCache(Duration ttl, Clock clock, int maxEntries) {
     this.ttl = ttl;
     this.clock = clock;
+    this.maxEntries = maxEntries;
   }
 
   CompletionStage<V> get(K key, Supplier<CompletionStage<V>> read) {
@@ -34,6 +37,10 @@ final class ReadCache<K, V> {
   CompletionStage<V> get(K key, Supplier<CompletionStage<V>> read, java.util.function.Predicate<V> keep) {
     if (ttl.isZero()) return read.get();
     Instant now = clock.instant();
+    if (entries.size() >= maxEntries && !entries.containsKey(key)) {
+      entries.values().removeIf(e -> !now.isBefore(e.expires()) && e.value().isDone());
+      if (entries.size() >= maxEntries) return read.get();
+    }
     boolean[] mine = {false};
     Entry<V> entry = entries.compute(key, (k, old) -> {
       if (old != null && now.isBefore(old.expires())) return old;

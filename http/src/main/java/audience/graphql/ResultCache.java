@@ -50,8 +50,8 @@ final class ResultCache {
         }
       });
 
-  ResultCache(Duration ttl, Clock clock, ParserOptions parserOptions) {
-    this.results = new ReadCache<>(ttl, clock);
+  ResultCache(Duration ttl, int maxEntries, Clock clock, ParserOptions parserOptions) {
+    this.results = new ReadCache<>(ttl, clock, maxEntries);
     this.parserOptions = parserOptions;
   }
 

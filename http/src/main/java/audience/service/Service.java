@@ -29,7 +29,7 @@ public record Service(AudienceNode node, ServerBinding binding, Optional<Uri> ma
       Route routes = OpsEndpoints.of(node)
           .orElse(GraphQlRoutes.of(ApiBackend.of(node.wiring().ingestion(), node.wiring().segments(),
               node.wiring().bookings(), node.dependencies().quarantine(), settings.api().readCacheTtl(),
-              Clock.systemUTC()), settings,
+              settings.api().readCacheMaxEntries(), Clock.systemUTC()), settings,
               new GraphQlMetrics(registry, metrics.maxGraphQlOperations())).routes());
       // /metrics asks for no token (a scraper's, on a private network): outside /ops and the API
       if (metrics.enabled()) routes = new MetricsRoutes(metrics.path(), node.metrics()::scrape).routes().orElse(routes);

@@ -40,7 +40,7 @@ class ReadCacheTest {
 
   @Test
   void aFreshAnswerIsReadOnceAndAnExpiredOneAgain() {
-    ReadCache<String, String> cache = new ReadCache<>(TTL, clock);
+    ReadCache<String, String> cache = new ReadCache<>(TTL, clock, 100);
     assertThat(cache.get("k", () -> read("a")).toCompletableFuture().join()).isEqualTo("a");
     assertThat(cache.get("k", () -> read("b")).toCompletableFuture().join()).isEqualTo("a");
     assertThat(cache.get("other", () -> read("c")).toCompletableFuture().join()).isEqualTo("c");
@@ -52,7 +52,7 @@ class ReadCacheTest {
 
   @Test
   void concurrentReadersOfAMissingKeyShareOneCall() {
-    ReadCache<String, String> cache = new ReadCache<>(TTL, clock);
+    ReadCache<String, String> cache = new ReadCache<>(TTL, clock, 100);
     CompletableFuture<String> slow = new CompletableFuture<>();
     CompletionStage<String> first = cache.get("k", () -> { calls.incrementAndGet(); return slow; });
     CompletionStage<String> second = cache.get("k", () -> read("never"));
@@ -65,7 +65,7 @@ class ReadCacheTest {
 
   @Test
   void aFailureIsNotKeptAndAReaderCannotCompleteTheSharedAnswer() {
-    ReadCache<String, String> cache = new ReadCache<>(TTL, clock);
+    ReadCache<String, String> cache = new ReadCache<>(TTL, clock, 100);
     CompletionStage<String> failed = cache.get("k", () -> CompletableFuture.failedFuture(new IllegalStateException("down")));
     assertThatThrownBy(() -> failed.toCompletableFuture().join()).hasMessageContaining("down");
     CompletionStage<String> next = cache.get("k", () -> read("up"));
@@ -75,8 +75,24 @@ class ReadCacheTest {
   }
 
   @Test
+  void atMostMaxEntriesAreKeptExpiredOnesMakeRoomAndANewKeyBeyondIsReadUncached() {
+    ReadCache<String, String> cache = new ReadCache<>(TTL, clock, 2);
+    cache.get("a", () -> read("a")).toCompletableFuture().join();
+    cache.get("b", () -> read("b")).toCompletableFuture().join();
+    assertThat(cache.get("c", () -> read("c1")).toCompletableFuture().join()).isEqualTo("c1");
+    assertThat(cache.get("c", () -> read("c2")).toCompletableFuture().join()).as("full: not kept").isEqualTo("c2");
+    assertThat(cache.get("a", () -> read("again")).toCompletableFuture().join()).as("kept ones still served")
+        .isEqualTo("a");
+    clock.advance(TTL);
+    cache.get("c", () -> read("c3")).toCompletableFuture().join();
+    assertThat(cache.get("c", () -> read("c4")).toCompletableFuture().join()).as("room made by expiry")
+        .isEqualTo("c3");
+    assertThat(calls).hasValue(5);
+  }
+
+  @Test
   void aZeroTtlKeepsNothing() {
-    ReadCache<String, String> cache = new ReadCache<>(Duration.ZERO, clock);
+    ReadCache<String, String> cache = new ReadCache<>(Duration.ZERO, clock, 100);
     cache.get("k", () -> read("a")).toCompletableFuture().join();
     cache.get("k", () -> read("a")).toCompletableFuture().join();
     assertThat(calls).hasValue(2);

@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Only queries of generation data are answered again from one execution; anything live is executed every time. */
 class ResultCacheTest {
-  private final ResultCache cache = new ResultCache(Duration.ofMinutes(1), Clock.systemUTC(),
+  private final ResultCache cache = new ResultCache(Duration.ofMinutes(1), 100, Clock.systemUTC(),
       ParserOptions.getDefaultOperationParserOptions());
   private final AtomicInteger executions = new AtomicInteger();
 
