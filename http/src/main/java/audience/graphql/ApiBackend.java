@@ -1,5 +1,6 @@
 package audience.graphql;
 
+import audience.store.ReadCache;
 import audience.bookings.Booking;
 import audience.bookings.Bookings;
 import audience.ingestion.Ingestion;

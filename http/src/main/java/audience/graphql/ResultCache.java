@@ -1,5 +1,6 @@
 package audience.graphql;
 
+import audience.store.ReadCache;
 import audience.auth.Role;
 import graphql.ExecutionResult;
 import graphql.language.Document;

@@ -19,6 +19,8 @@ import audience.store.QuarantineStore;
 import audience.store.RunStore;
 import audience.store.SegmentStore;
 import audience.store.BookingStore;
+import audience.store.ReadCache;
+import audience.segments.Manifest;
 import audience.bookings.AudienceExport;
 import audience.bookings.AudienceUploader;
 import audience.bookings.Booking;
@@ -133,8 +135,10 @@ public final class Guardian {
         new AudienceUploader.Settings(u.chunkSize(), u.maxAttempts(), u.minBackoff(), u.maxBackoff(),
             u.pollInterval(), u.maxPollInterval(), u.parallelJobs()), blocking);
     ManifestStore manifests = new ManifestStore(deps.aws().s3(), r.segmentsBucket());
-    SegmentLookup lookup = segmentId -> manifests.latest().thenCompose(latest -> latest.isEmpty()
-        ? CompletableFuture.completedFuture(Optional.<SegmentLookup.Bookable>empty())
+    // one read and parse of manifest/latest.json per latest-manifest-ttl, however many bookings ask
+    ReadCache<Boolean, Optional<Manifest>> latestManifest = new ReadCache<>(b.latestManifestTtl(), deps.clock(), 1);
+    SegmentLookup lookup = segmentId -> latestManifest.get(Boolean.TRUE, manifests::latest).thenCompose(latest ->
+        latest.isEmpty() ? CompletableFuture.completedFuture(Optional.<SegmentLookup.Bookable>empty())
         : deps.segments().get(latest.get().generationId(), segmentId).thenApply(row -> row.map(s ->
             new SegmentLookup.Bookable(s.segmentId(), s.generation(), s.metadataKey(), s.audience(), s.active()))));
     SegmentBooking.Dependencies entity = new SegmentBooking.Dependencies(lookup, audiences, uploader,

@@ -1,4 +1,4 @@
-package audience.graphql;
+package audience.store;
 
 import org.junit.jupiter.api.Test;
 

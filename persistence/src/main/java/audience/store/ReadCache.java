@@ -1,4 +1,4 @@
-package audience.graphql;
+package audience.store;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -10,12 +10,12 @@ import java.util.function.Supplier;
 
 /**
  * Answers of a read kept for a short time, per key: concurrent readers of a missing or expired key share one call
- * (no stampede on the read model when many browsers ask for the same page), and a failed call is not kept (the
+ * (no stampede on a read model when many browsers ask for the same page), and a failed call is not kept (the
  * next reader calls again, as is an answer the caller says not to keep). A {@code ttl} of zero keeps nothing. At
  * most {@code maxEntries} are kept: past it the expired ones are dropped, and while it is still reached a new key is
  * read without being kept (keys a client chooses, such as variables, cannot grow the cache without bound).
  */
-final class ReadCache<K, V> {
+public final class ReadCache<K, V> {
   private record Entry<V>(CompletableFuture<V> value, Instant expires) {}
 
   private final Duration ttl;
@@ -23,18 +23,18 @@ final class ReadCache<K, V> {
   private final int maxEntries;
   private final ConcurrentHashMap<K, Entry<V>> entries = new ConcurrentHashMap<>();
 
-  ReadCache(Duration ttl, Clock clock, int maxEntries) {
+  public ReadCache(Duration ttl, Clock clock, int maxEntries) {
     this.ttl = ttl;
     this.clock = clock;
     this.maxEntries = maxEntries;
   }
 
-  CompletionStage<V> get(K key, Supplier<CompletionStage<V>> read) {
+  public CompletionStage<V> get(K key, Supplier<CompletionStage<V>> read) {
     return get(key, read, v -> true);
   }
 
   /** As {@link #get(Object, Supplier)}, keeping an answer only when {@code keep} says so (its readers still get it). */
-  CompletionStage<V> get(K key, Supplier<CompletionStage<V>> read, java.util.function.Predicate<V> keep) {
+  public CompletionStage<V> get(K key, Supplier<CompletionStage<V>> read, java.util.function.Predicate<V> keep) {
     if (ttl.isZero()) return read.get();
     Instant now = clock.instant();
     if (entries.size() >= maxEntries && !entries.containsKey(key)) {
