@@ -191,6 +191,10 @@ public final class GraphQlRoutes extends AllDirectives {
   private Route single(Caller caller, GraphQlApi.Request request, boolean viaGet) {
     return onComplete(timed(api.execute(request, caller, viaGet)), t -> {
       if (t.isFailure()) return complete(failed(t.failed().get()));
+      if (t.get() instanceof SharedResult shared) { // a kept answer: rendered once for all its requests
+        return complete(HttpResponse.create().withStatus(StatusCodes.get(status(shared)))
+            .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, shared.json(r -> bytes(specification(r))))));
+      }
       Map<String, Object> spec = specification(t.get());
       return complete(JsonSupport.response(json, StatusCodes.get(status(t.get())), spec));
     });
@@ -288,7 +292,7 @@ public final class GraphQlRoutes extends AllDirectives {
     try {
       return json.writeValueAsBytes(body);
     } catch (Exception e) {
-      throw new IllegalStateException("cannot serialise an error", e);
+      throw new IllegalStateException("cannot serialise an answer", e);
     }
   }
 }

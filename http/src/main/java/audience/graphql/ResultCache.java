@@ -64,7 +64,8 @@ final class ResultCache {
       return execute.get();
     }
     Map<String, Object> variables = request.variables() == null ? Map.of() : request.variables();
-    return results.get(new Key(request.query(), operation, variables, role), execute, r -> r.getErrors().isEmpty());
+    return results.get(new Key(request.query(), operation, variables, role),
+        () -> execute.get().thenApply(SharedResult::new), r -> r.getErrors().isEmpty());
   }
 
   /** Whether the named (or only) operation of {@code query} is a query that reads only generation data. */

@@ -61,6 +61,24 @@ class ResultCacheTest {
   }
 
   @Test
+  void aKeptAnswerIsRenderedOnceForAllItsRequests() {
+    String page = "{ segments(first: 50) { totalCount } }";
+    AtomicInteger renders = new AtomicInteger();
+    for (int i = 0; i < 3; i++) {
+      ExecutionResult r = cache.get(new GraphQlApi.Request(page, null, Map.of()), Role.VIEWER,
+          () -> CompletableFuture.completedFuture(answer(page))).toCompletableFuture().join();
+      assertThat(r).isInstanceOf(SharedResult.class);
+      byte[] json = ((SharedResult) r).json(x -> {
+        renders.incrementAndGet();
+        return x.getData().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      });
+      assertThat(new String(json, java.nio.charset.StandardCharsets.UTF_8)).contains("n=1");
+    }
+    assertThat(renders).hasValue(1);
+    assertThat(executions).hasValue(1);
+  }
+
+  @Test
   void anAnswerWithErrorsIsNotKept() {
     String page = "{ segments { totalCount } }";
     for (int i = 0; i < 2; i++) {
