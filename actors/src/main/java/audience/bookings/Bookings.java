@@ -15,6 +15,7 @@ import java.time.LocalDate;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -32,18 +33,21 @@ public final class Bookings {
   private final BookingStore store;
   private final Duration askTimeout;
   private final Duration wakeWithin;
+  private final Duration rowPoll;
   private final Clock clock;
 
   /** What the feature needs beside the entities' own dependencies. */
   public record Dependencies(SegmentBooking.Dependencies bookings, CreatorSchedule schedule, BookingStore store,
-                             Duration wakeInterval, Duration wakeFailedWithin, Duration creatorRetry) {}
+                             Duration wakeInterval, Duration wakeFailedWithin, Duration creatorRetry,
+                             Duration rowPollInterval) {}
 
   private Bookings(ClusterSharding sharding, BookingStore store, Duration askTimeout, Duration wakeWithin,
-                   Clock clock) {
+                   Duration rowPoll, Clock clock) {
     this.sharding = sharding;
     this.store = store;
     this.askTimeout = askTimeout;
     this.wakeWithin = wakeWithin;
+    this.rowPoll = rowPoll;
     this.clock = clock;
   }
 
@@ -59,7 +63,8 @@ public final class Bookings {
         ref -> sharding.entityRefFor(SegmentBooking.TYPE_KEY, ref.segmentId())
             .tell(new SegmentBooking.Generate(ref.bookingId())),
         deps.creatorRetry(), b.clock()));
-    Bookings bookings = new Bookings(sharding, deps.store(), b.askTimeout(), deps.wakeFailedWithin(), b.clock());
+    Bookings bookings = new Bookings(sharding, deps.store(), b.askTimeout(), deps.wakeFailedWithin(),
+        deps.rowPollInterval(), b.clock());
     system.scheduler().scheduleAtFixedRate(Duration.ZERO, deps.wakeInterval(), bookings::wake,
         system.executionContext());
     return bookings;
@@ -67,14 +72,37 @@ public final class Bookings {
 
   /** Books {@code segmentId} for {@code sendDate}; a refusal fails the stage with its reason (StatusReply error). */
   public CompletionStage<Booking> book(String segmentId, String campaign, LocalDate sendDate, String requestedBy) {
-    return segment(segmentId).askWithStatus(r -> new SegmentBooking.Book(campaign, sendDate, requestedBy, r),
-        askTimeout);
+    return segment(segmentId).<Booking>askWithStatus(r -> new SegmentBooking.Book(campaign, sendDate, requestedBy, r),
+        askTimeout).thenCompose(this::readable);
   }
 
   /** Cancels a booking (before its upload starts); NoSuchElementException for an unknown one. */
   public CompletionStage<Booking> cancel(String bookingId) {
     return require(bookingId).thenCompose(row -> segment(row.segmentId())
-        .askWithStatus(r -> new SegmentBooking.Cancel(bookingId, r), askTimeout));
+        .<Booking>askWithStatus(r -> new SegmentBooking.Cancel(bookingId, r), askTimeout)).thenCompose(this::readable);
+  }
+
+  /**
+   * {@code b} once the read model shows it (its row at least as new as {@code b}), so that whoever booked or
+   * cancelled reads their own write by id or in a list: the entity writes the row just after its event. Bounded by
+   * the ask timeout; past it {@code b} is answered anyway (the row follows, written until it succeeds).
+   */
+  private CompletionStage<Booking> readable(Booking b) {
+    return readable(b, clock.instant().plus(askTimeout));
+  }
+
+  private CompletionStage<Booking> readable(Booking b, java.time.Instant deadline) {
+    return store.get(b.bookingId())
+        .handle((row, error) -> error == null && row.isPresent() && !row.get().updatedAt().isBefore(b.updatedAt()))
+        .thenCompose(shown -> {
+          if (shown) return CompletableFuture.completedFuture(b);
+          if (!clock.instant().isBefore(deadline)) {
+            log.debug("booking {}: its row is not in the read model yet; answering without it", b.bookingId());
+            return CompletableFuture.completedFuture(b);
+          }
+          return CompletableFuture.supplyAsync(() -> b, CompletableFuture.delayedExecutor(rowPoll.toMillis(),
+              java.util.concurrent.TimeUnit.MILLISECONDS)).thenCompose(next -> readable(next, deadline));
+        });
   }
 
   /** A booking as its entity has it now. */

@@ -426,13 +426,14 @@ public record Settings(
   public record BookingSettings(EdmSettings edm, ExportSettings export, CreatorSettings creator,
                                 UploadSettings upload, int maxAttempts, Duration minBackoff, Duration maxBackoff,
                                 Duration deadlineCheck, Duration wakeInterval, Duration wakeFailedWithin,
-                                Duration askTimeout, Duration latestManifestTtl) {
+                                Duration askTimeout, Duration latestManifestTtl, Duration rowPollInterval) {
     static BookingSettings from(Config c) {
       BookingSettings s = new BookingSettings(EdmSettings.from(c.getConfig("edm")),
           ExportSettings.from(c.getConfig("export")), CreatorSettings.from(c.getConfig("creator")),
           UploadSettings.from(c.getConfig("upload")), c.getInt("max-attempts"), c.getDuration("min-backoff"),
           c.getDuration("max-backoff"), c.getDuration("deadline-check"), c.getDuration("wake-interval"),
-          c.getDuration("wake-failed-within"), c.getDuration("ask-timeout"), c.getDuration("latest-manifest-ttl"));
+          c.getDuration("wake-failed-within"), c.getDuration("ask-timeout"), c.getDuration("latest-manifest-ttl"),
+          c.getDuration("row-poll-interval"));
       if (s.maxAttempts() < 1) throw new IllegalArgumentException("audience.bookings.max-attempts must be at least 1");
       return s;
     }

@@ -147,7 +147,7 @@ public final class Guardian {
         new SegmentBooking.Policy(b.maxAttempts(), b.minBackoff(), b.maxBackoff(), b.deadlineCheck(),
             b.creator().zone()), b.askTimeout(), deps.clock(), new BookingMetrics(deps.metrics()));
     return new Bookings.Dependencies(entity, new CreatorSchedule(b.creator().times(), b.creator().zone()),
-        deps.bookings(), b.wakeInterval(), b.wakeFailedWithin(), b.creator().retryBackoff());
+        deps.bookings(), b.wakeInterval(), b.wakeFailedWithin(), b.creator().retryBackoff(), b.rowPollInterval());
   }
 
   static Ingestion.Dependencies ingestionDependencies(Dependencies deps,

@@ -173,8 +173,9 @@ class GraphQlIT {
     assertThat(unknown.data().path("bookSegment").path("error").path("code").asText()).isEqualTo("UNKNOWN_SEGMENT");
     assertThat(unknown.raw().body()).doesNotContain("Exception");
 
-    Poll.until("the booking in the read model", TIMEOUT, Duration.ofMillis(100),
-        () -> node.wiring().bookings().row(bookingId).toCompletableFuture().join(), Optional::isPresent);
+    // read your own write: once bookSegment answered, the booking reads back by id
+    GraphQlClient.Reply read = api.post(booker, "query($id: ID!) { booking(id: $id) { status } }", Map.of("id", bookingId));
+    assertThat(read.data().path("booking").path("status").asText()).as(read.toString()).isEqualTo("REQUESTED");
     GraphQlClient.Reply cancel = api.post(booker, "mutation($id: ID!) { cancelBooking(id: $id) { booking { status "
         + "history { status } } error { code } } }", Map.of("id", bookingId));
     assertThat(cancel.data().path("cancelBooking").path("booking").path("status").asText()).as(cancel.toString())
@@ -182,6 +183,10 @@ class GraphQlIT {
     GraphQlClient.Reply again = api.post(booker, "mutation($id: ID!) { cancelBooking(id: $id) { error { code } } }",
         Map.of("id", bookingId));
     assertThat(again.data().path("cancelBooking").path("error").path("code").asText()).isEqualTo("ILLEGAL_TRANSITION");
+    GraphQlClient.Reply cancelled = api.post(booker, "query($id: ID!) { booking(id: $id) { status } }",
+        Map.of("id", bookingId));
+    assertThat(cancelled.data().path("booking").path("status").asText()).as(cancelled.toString())
+        .isEqualTo("CANCELLED");
   }
 
   @Test
