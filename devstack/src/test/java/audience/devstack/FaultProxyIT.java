@@ -54,6 +54,7 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.TableStatus;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
+import software.amazon.awssdk.services.kinesis.model.ListStreamsResponse;
 import software.amazon.awssdk.services.kinesis.model.Record;
 import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 import software.amazon.awssdk.services.kinesis.model.StreamStatus;
@@ -80,7 +81,9 @@ class FaultProxyIT {
   /** S3's smallest part but the last: a multipart upload needs at least one part this big. */
   private static final int MIN_PART_BYTES = 5 * 1024 * 1024;
   private static final Duration AWAIT = Duration.ofSeconds(20);
-  private static final Duration SLOW_HTTP2_ACQUIRE = Duration.ofSeconds(60);
+  private static final Duration SLOW_HTTP2_ACQUIRE = Duration.ofSeconds(20);
+  /** New HTTP/2 connections tried, each with a client of its own (see http2IsTunnelledWithoutFaults). */
+  private static final int HTTP2_CONNECTIONS = 3;
   /** A sequence of 20 calls hits the SDK's rare lost connection (about 1 in 1,000 errors) seldom twice in a row. */
   private static final int CLEAN_SEQUENCE_ATTEMPTS = 3;
 
@@ -311,16 +314,28 @@ class FaultProxyIT {
   void http2IsTunnelledWithoutFaults() {
     stack.faults().set(FaultRules.none().with(Service.KINESIS, FaultRule.all("throttle").withErrors(1)));
     Endpoints e = stack.endpoints();
-    // an HTTP/2 connection is acquired once the server's SETTINGS arrive: on a loaded machine (kinesis-local is a
-    // single node thread) that took longer than the SDK's default 10 s once
-    try (SdkAsyncHttpClient h2 = NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP2)
-            .connectionAcquisitionTimeout(SLOW_HTTP2_ACQUIRE).build();
-        KinesisAsyncClient client = KinesisAsyncClient.builder().endpointOverride(e.kinesis())
-            .region(Region.of(e.region())).credentialsProvider(StaticCredentialsProvider.create(
-                AwsBasicCredentials.create(e.accessKey(), e.secretKey())))
-            .httpClient(h2).overrideConfiguration(FaultProxyIT::noRetries).build()) {
-      assertThat(client.listStreams().join().streamNames()).isNotNull();
+    // An HTTP/2 connection is acquired once the server's SETTINGS arrive. Twice in many CI runs a new connection
+    // got none within 60 s (kinesis-local is one node thread; the proxy tunnels HTTP/2 bytes as they come). The
+    // service speaks HTTP/1.1 to Kinesis; what this test guards is that HTTP/2 passes the proxy untouched and
+    // unfaulted, so a connection left unanswered is tried again on a new one, and each refusal must be that one.
+    List<Throwable> unanswered = new java.util.ArrayList<>();
+    ListStreamsResponse listed = null;
+    for (int attempt = 0; attempt < HTTP2_CONNECTIONS && listed == null; attempt++) {
+      try (SdkAsyncHttpClient h2 = NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP2)
+              .connectionAcquisitionTimeout(SLOW_HTTP2_ACQUIRE).build();
+          KinesisAsyncClient client = KinesisAsyncClient.builder().endpointOverride(e.kinesis())
+              .region(Region.of(e.region())).credentialsProvider(StaticCredentialsProvider.create(
+                  AwsBasicCredentials.create(e.accessKey(), e.secretKey())))
+              .httpClient(h2).overrideConfiguration(FaultProxyIT::noRetries).build()) {
+        listed = client.listStreams().join();
+      } catch (java.util.concurrent.CompletionException acquire) {
+        assertThat(acquire).hasMessageContaining("Acquire operation took longer");
+        unanswered.add(acquire);
+      }
     }
+    assertThat(listed).as("one of %s HTTP/2 connections answered; unanswered: %s", HTTP2_CONNECTIONS, unanswered)
+        .isNotNull();
+    assertThat(listed.streamNames()).isNotNull();
     assertThat(stack.faults().counts().of(Service.KINESIS).requests()).isZero();
   }
 
