@@ -1,5 +1,6 @@
 package audience.cli;
 
+import audience.aws.Bootstrap;
 import audience.bookings.Booking;
 import audience.devstack.EdmSandboxClient;
 import audience.service.AudienceNode;
@@ -8,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import software.amazon.awssdk.services.sqs.model.Message;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 import java.net.URI;
 import java.time.Duration;
@@ -65,13 +65,8 @@ final class DemoBooking {
 
   /** A queue of the demo's own on the notifications topic (raw delivery), as an outside subscriber has. */
   private static String subscribe(AudienceNode node, String name) {
-    var sqs = node.aws().sqs();
-    String url = sqs.createQueue(b -> b.queueName(name)).join().queueUrl();
-    String arn = sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(QueueAttributeName.QUEUE_ARN)).join()
-        .attributes().get(QueueAttributeName.QUEUE_ARN);
-    String endpoint = sqs.serviceClientConfiguration().endpointOverride().isPresent() ? url : arn;
-    node.aws().sns().subscribe(b -> b.topicArn(node.dependencies().resources().notificationsTopicArn())
-        .protocol("sqs").endpoint(endpoint).attributes(Map.of("RawMessageDelivery", "true"))).join();
+    String url = node.aws().sqs().createQueue(b -> b.queueName(name)).join().queueUrl();
+    Bootstrap.subscribeQueue(node.aws(), node.dependencies().resources().notificationsTopicArn(), url);
     return url;
   }
 

@@ -1,5 +1,6 @@
 package audience.bookings;
 
+import audience.aws.Bootstrap;
 import audience.contract.MemberProfile;
 import audience.devstack.DevStack;
 import audience.devstack.EdmSandboxClient;
@@ -29,7 +30,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.services.sqs.model.Message;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 import java.time.Duration;
 import java.time.LocalDate;
@@ -104,14 +104,9 @@ class BookingsIT {
 
   /** An SQS queue of this test's own on the notifications topic, as a subscriber outside the service would have. */
   private String subscribeQueue() {
-    var sqs = node.aws().sqs();
-    String url = sqs.createQueue(b -> b.queueName(node.settings().resources().notificationsTopic() + "-bookings-it"))
-        .join().queueUrl();
-    String arn = sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(QueueAttributeName.QUEUE_ARN)).join()
-        .attributes().get(QueueAttributeName.QUEUE_ARN);
-    String endpoint = sqs.serviceClientConfiguration().endpointOverride().isPresent() ? url : arn;
-    node.aws().sns().subscribe(b -> b.topicArn(node.dependencies().resources().notificationsTopicArn())
-        .protocol("sqs").endpoint(endpoint).attributes(Map.of("RawMessageDelivery", "true"))).join();
+    String url = node.aws().sqs().createQueue(b -> b.queueName(node.settings().resources().notificationsTopic()
+        + "-bookings-it")).join().queueUrl();
+    Bootstrap.subscribeQueue(node.aws(), node.dependencies().resources().notificationsTopicArn(), url);
     return url;
   }
 

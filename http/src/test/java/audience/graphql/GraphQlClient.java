@@ -1,5 +1,6 @@
 package audience.graphql;
 
+import audience.testkit.Http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -7,18 +8,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Map;
 
 /** A test client of /graphql: status, headers and parsed body of each answer. */
 final class GraphQlClient {
-  private static final Duration TIMEOUT = Duration.ofSeconds(30);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private final HttpClient client = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+  private final Http http = new Http(""); // tokenless: each request carries the token it is given
   private final String url;
 
   GraphQlClient(String base) {
@@ -73,21 +71,8 @@ final class GraphQlClient {
   }
 
   private Reply send(HttpRequest.Builder request) {
-    try {
-      HttpResponse<String> r = client.send(request.timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
-      JsonNode body;
-      try {
-        body = r.body().isEmpty() ? JSON.missingNode() : JSON.readTree(r.body());
-      } catch (IOException notJson) {
-        body = JSON.missingNode();
-      }
-      return new Reply(r.statusCode(), r, body);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    Http.Reply r = http.send(request);
+    return new Reply(r.status(), r.response(), r.body());
   }
 
   /** A selection nested {@code levels} times through Segment.bookings and Booking.segment. */

@@ -71,7 +71,7 @@ public final class Bootstrap {
     String triggerTopic = topicArn(resources.triggerTopic());
     String notifications = topicArn(resources.notificationsTopic());
     String queueUrl = queueUrl(resources.triggerQueue());
-    if (resources.bootstrap()) subscribeQueue(triggerTopic, queueUrl);
+    if (resources.bootstrap()) subscribeQueue(aws, triggerTopic, queueUrl);
     log.info("bootstrap done: tables {}, {}, {}, {}, {}, {}, {}, {}; buckets {}, {}, {}; stream {}; trigger {} -> {}; "
         + "notifications {}", resources.membersTable(), resources.memberFilesTable(), resources.suppressionTable(),
         resources.quarantineTable(), resources.runsTable(), resources.bookingsTable(), resources.journalTable(),
@@ -269,7 +269,11 @@ public final class Bootstrap {
     return aws.sqs().createQueue(b -> b.queueName(name)).join().queueUrl();
   }
 
-  private void subscribeQueue(String topicArn, String queueUrl) {
+  /**
+   * Subscribes {@code queueUrl} to {@code topicArn} with raw delivery (once: an existing subscription is kept), with
+   * the queue policy that lets the topic send to it on AWS: the trigger queue, and any outside subscriber's queue.
+   */
+  public static void subscribeQueue(AwsClients aws, String topicArn, String queueUrl) {
     String queueArn = aws.sqs().getQueueAttributes(b -> b.queueUrl(queueUrl)
         .attributeNames(QueueAttributeName.QUEUE_ARN)).join().attributes().get(QueueAttributeName.QUEUE_ARN);
     // In AWS the queue must allow the topic to send to it; the emulator ignores the policy.

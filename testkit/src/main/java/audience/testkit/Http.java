@@ -81,7 +81,8 @@ public final class Http {
     return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
   }
 
-  private Reply send(HttpRequest.Builder request) {
+  /** Sends any request (its URI absolute), with this client's token when it has one. */
+  public Reply send(HttpRequest.Builder request) {
     authorization.ifPresent(value -> request.header(AUTHORIZATION, value));
     try {
       HttpResponse<String> r = client.send(request.timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
